@@ -1,0 +1,95 @@
+"""sonoran-async: a batching asyncio client for the Sonoran CAD v1 emergency API.
+
+Concurrent calls of one request type are coalesced into one request whose `data` array
+carries all their objects; each caller gets its own typed result back. An emulator of the
+API ships in `sonoran_async.emulator`.
+"""
+
+from ._client import DEFAULT_BASE_URL, ClientStats, SonoranClient
+from ._endpoints import Plan
+from ._errors import (
+    ApiError,
+    ApiNotEnabledError,
+    CallNotFoundError,
+    ClientClosedError,
+    DeliveryTimeoutError,
+    EndpointNotEnabledError,
+    InvalidApiKeyError,
+    InvalidCommunityIdError,
+    InvalidRequestTypeError,
+    MissingEditableFieldsError,
+    OutcomeUnknownError,
+    ProtocolError,
+    QueueFullError,
+    RateLimitedError,
+    ServerNotFoundError,
+    SonoranError,
+    TransportError,
+    ValidationError,
+)
+from ._models import (
+    Call911,
+    CallNote,
+    CallsQuery,
+    CallsSnapshot,
+    CallStatus,
+    CallType,
+    CloseCall,
+    DispatchCall,
+    DispatchEdit,
+    EmergencyCall,
+    NewDispatch,
+    Origin,
+    Remove911,
+    UnitStatus,
+)
+from ._policies import BatchPolicy, RateLimit, RetryPolicy
+from ._transport import AiohttpTransport, Reply, Transport
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AiohttpTransport",
+    "ApiError",
+    "ApiNotEnabledError",
+    "BatchPolicy",
+    "Call911",
+    "CallNote",
+    "CallNotFoundError",
+    "CallStatus",
+    "CallType",
+    "CallsQuery",
+    "CallsSnapshot",
+    "ClientClosedError",
+    "ClientStats",
+    "CloseCall",
+    "DeliveryTimeoutError",
+    "DispatchCall",
+    "DispatchEdit",
+    "EmergencyCall",
+    "EndpointNotEnabledError",
+    "InvalidApiKeyError",
+    "InvalidCommunityIdError",
+    "InvalidRequestTypeError",
+    "MissingEditableFieldsError",
+    "NewDispatch",
+    "Origin",
+    "OutcomeUnknownError",
+    "Plan",
+    "ProtocolError",
+    "QueueFullError",
+    "RateLimit",
+    "RateLimitedError",
+    "Remove911",
+    "Reply",
+    "RetryPolicy",
+    "ServerNotFoundError",
+    "SonoranClient",
+    "SonoranError",
+    "Transport",
+    "TransportError",
+    "UnitStatus",
+    "ValidationError",
+    "__version__",
+]

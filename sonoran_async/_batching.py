@@ -1,0 +1,398 @@
+"""Lanes: one queue per request type, coalescing objects into one `data` array.
+
+A lane flushes when it is full (`max_items` or `max_bytes`), when its oldest item has
+waited `max_delay`, or, with `max_delay=0`, at the end of the loop tick in which items
+arrived. While every in-flight slot is busy or the rate limiter has no token, items keep
+accumulating and leave together: under load, batches grow by themselves.
+
+Per item the hot path is one deque append and one future; no task, no log record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from . import _codec
+from ._delivery import Counters, Delivery
+from ._endpoints import Endpoint
+from ._errors import (
+    ENVELOPE_ERRORS,
+    ApiError,
+    ClientClosedError,
+    DeliveryTimeoutError,
+    OutcomeUnknownError,
+    ProtocolError,
+    SonoranError,
+    ValidationError,
+    error_from_reply,
+    is_error_line,
+)
+from ._policies import BatchPolicy
+from ._ratelimit import RateLimiter
+
+logger = logging.getLogger("sonoran_async")
+
+
+class Item:
+    __slots__ = ("enqueued_at", "future", "payload")
+
+    def __init__(self, payload: bytes, future: asyncio.Future[Any], enqueued_at: float) -> None:
+        self.payload = payload
+        self.future = future
+        self.enqueued_at = enqueued_at
+
+
+def resolve(future: asyncio.Future[Any], result: Any) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+def fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+class Lane:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        prefix: bytes,
+        policy: BatchPolicy,
+        *,
+        delivery: Delivery,
+        limiter: RateLimiter,
+        counters: Counters,
+        pending: asyncio.Semaphore,
+        on_fatal: Callable[[ApiError], None],
+        delivery_timeout: float | None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._prefix = prefix
+        self._policy = policy
+        self._delivery = delivery
+        self._limiter = limiter
+        self._counters = counters
+        self._pending = pending
+        self._on_fatal = on_fatal
+        self._delivery_timeout = delivery_timeout
+        # Coalescing off for this type, or switched off after a short reply.
+        self.single = not endpoint.coalesce or policy.max_items == 1
+        self._queue: deque[Item] = deque()
+        self._resend: deque[Item] = deque()  # already counted out of `pending`
+        self._queued_bytes = 0
+        self._slots = asyncio.Semaphore(policy.max_in_flight)
+        self._pump: asyncio.Task[None] | None = None
+        self._kick_scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+        self._shared: dict[bytes, asyncio.Future[Any]] = {}
+        self._closing = False
+
+    # --- enqueue -------------------------------------------------------------------------
+
+    def check_size(self, payload: bytes) -> None:
+        size = len(self._prefix) + len(payload) + len(_codec.ENVELOPE_SUFFIX)
+        if size > self._policy.max_bytes:
+            raise ValidationError(
+                "request", f"encodes to {size} bytes, over max_bytes={self._policy.max_bytes}"
+            )
+
+    def shared(self, payload: bytes) -> asyncio.Future[Any] | None:
+        """Single flight: an identical object already queued or in flight, if any."""
+        parent = self._shared.get(payload)
+        if parent is None:
+            return None
+        child: asyncio.Future[Any] = parent.get_loop().create_future()
+        parent.add_done_callback(lambda done: _copy_outcome(done, child))
+        return child
+
+    def put(self, payload: bytes, future: asyncio.Future[Any]) -> None:
+        """Queue an item (its `pending` slot is already taken) and arrange a flush."""
+        self._queue.append(Item(payload, future, time.monotonic()))
+        self._queued_bytes += len(payload) + 1
+        if not self.endpoint.coalesce:
+            self._shared[payload] = future
+            future.add_done_callback(lambda _: self._shared.pop(payload, None))
+        if self._delivery_timeout is not None and self._expiry is None:
+            self._arm_expiry(self._delivery_timeout)
+        if self._pump is not None:
+            return  # the running pump takes it
+        if self._is_due():
+            self._start_pump()
+        elif self._policy.max_delay == 0:
+            if not self._kick_scheduled:
+                self._kick_scheduled = True
+                asyncio.get_running_loop().call_soon(self._kick)
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
+
+    # --- flushing ------------------------------------------------------------------------
+
+    def _is_due(self) -> bool:
+        if self._resend:
+            return True
+        if not self._queue:
+            return False
+        policy = self._policy
+        return (
+            self._closing
+            or self.single
+            or policy.max_delay == 0
+            or len(self._queue) >= policy.max_items
+            or self._queued_bytes + len(self._prefix) >= policy.max_bytes
+            or time.monotonic() - self._queue[0].enqueued_at >= policy.max_delay
+        )
+
+    def _kick(self) -> None:
+        self._kick_scheduled = False
+        self._timer = None
+        if self._pump is None and (self._queue or self._resend):
+            self._start_pump()
+
+    def _start_pump(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._pump = asyncio.get_running_loop().create_task(self._run_pump())
+
+    async def _run_pump(self) -> None:
+        try:
+            while self._queue or self._resend:
+                if not self._is_due():
+                    wait = self._policy.max_delay - (time.monotonic() - self._queue[0].enqueued_at)
+                    loop = asyncio.get_running_loop()
+                    self._timer = loop.call_later(max(wait, 0.0), self._kick)
+                    return
+                await self._slots.acquire()
+                try:
+                    await self._limiter.acquire()
+                except BaseException:
+                    self._slots.release()
+                    raise
+                batch = self._take()
+                if not batch:
+                    self._slots.release()
+                    continue
+                task = asyncio.get_running_loop().create_task(self._send(batch))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+        finally:
+            self._pump = None
+
+    def _take(self) -> list[Item]:
+        """The next batch: re-sends first (one each), then up to the size limits."""
+        while self._resend:
+            item = self._resend.popleft()
+            if not item.future.done():
+                return [item]
+        limit = 1 if self.single else self._policy.max_items
+        room = self._policy.max_bytes - len(self._prefix) - len(_codec.ENVELOPE_SUFFIX)
+        batch: list[Item] = []
+        taken = 0
+        queue = self._queue
+        while queue and len(batch) < limit:
+            item = queue[0]
+            size = len(item.payload) + 1
+            if item.future.done():  # cancelled or expired while queued: never sent
+                queue.popleft()
+                taken += 1
+                self._queued_bytes -= size
+                continue
+            if batch and size > room:
+                break
+            queue.popleft()
+            taken += 1
+            self._queued_bytes -= size
+            room -= size
+            batch.append(item)
+        for _ in range(taken):
+            self._pending.release()
+        return batch
+
+    # --- sending and fan-out -------------------------------------------------------------
+
+    async def _send(self, batch: list[Item]) -> None:
+        try:
+            body = _codec.assemble(self._prefix, [item.payload for item in batch])
+            reply = await self._delivery.exchange(self.endpoint, body, len(batch))
+            if reply.status >= 400:
+                self._fan_out_error(batch, reply.status, reply.body.decode("utf-8", "replace"))
+            else:
+                self._fan_out(batch, reply.status, reply.body)
+        except SonoranError as exc:
+            for item in batch:
+                fail(item.future, _clone(exc))
+        except asyncio.CancelledError:
+            # Only aclose() cancels a send, once its deadline has passed.
+            for item in batch:
+                fail(item.future, self._cut_off_error())
+            raise
+        except Exception as exc:  # a bug must not leave callers waiting forever
+            logger.exception("%s: unexpected error while sending", self.endpoint.type)
+            for item in batch:
+                fail(item.future, ProtocolError(f"{type(exc).__name__}: {exc}"))
+        finally:
+            self._slots.release()
+
+    def _cut_off_error(self) -> SonoranError:
+        if self.endpoint.idempotent:
+            return ClientClosedError(f"{self.endpoint.type}: client closed while in flight")
+        return OutcomeUnknownError(
+            f"{self.endpoint.type}: client closed while the request was in flight; "
+            "it may have been applied"
+        )
+
+    def _fan_out_error(self, batch: list[Item], status: int, text: str) -> None:
+        error = error_from_reply(status, text)
+        if len(batch) == 1 or isinstance(error, ENVELOPE_ERRORS):
+            if error.fatal:
+                self._on_fatal(error)
+            for item in batch:
+                fail(item.future, _clone(error))
+            return
+        # One 400 for several objects, not about the envelope: a server that answers for
+        # one object only. Nothing was applied (400), so every object goes again alone.
+        self._fall_back(batch)
+
+    def _fan_out(self, batch: list[Item], status: int, body: bytes) -> None:
+        endpoint = self.endpoint
+        try:
+            if endpoint.json_reply:
+                parts = _codec.split_json(body)
+            elif len(batch) == 1:
+                parts = [body.decode("utf-8", "replace").strip()]
+            else:
+                parts = _codec.split_text(body)
+        except ProtocolError as exc:
+            for item in batch:
+                fail(item.future, _clone(exc))
+            return
+        if len(parts) > len(batch):
+            error = ProtocolError(
+                f"{endpoint.type}: {len(parts)} reply lines for {len(batch)} objects"
+            )
+            for item in batch:
+                fail(item.future, _clone(error))
+            return
+        for item, part in zip(batch, parts, strict=False):
+            if isinstance(part, str) and is_error_line(part):
+                fail(item.future, error_from_reply(status, part))
+                continue
+            try:
+                result = endpoint.parse(part)
+            except ProtocolError as exc:
+                fail(item.future, exc)
+            else:
+                resolve(item.future, result)
+        if len(parts) < len(batch):
+            # Objects without a reply line of their own were not confirmed; re-send them.
+            self._fall_back(batch[len(parts) :])
+
+    def _fall_back(self, unanswered: list[Item]) -> None:
+        if not self.single:
+            self.single = True
+            logger.warning(
+                "%s: the server answered fewer lines than objects sent; re-sending "
+                "unanswered objects one per request and sending one object per request "
+                "from now on",
+                self.endpoint.type,
+            )
+        self._counters.resent += len(unanswered)
+        self._resend.extend(unanswered)
+        if self._pump is None:
+            self._start_pump()
+
+    # --- deadlines, flush, close ---------------------------------------------------------
+
+    def _arm_expiry(self, delay: float) -> None:
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self._expiry = None
+        assert self._delivery_timeout is not None
+        deadline = time.monotonic() - self._delivery_timeout
+        queue = self._queue
+        while queue and queue[0].enqueued_at <= deadline:
+            item = queue.popleft()
+            self._queued_bytes -= len(item.payload) + 1
+            self._pending.release()
+            fail(
+                item.future,
+                DeliveryTimeoutError(
+                    f"{self.endpoint.type}: not sent within {self._delivery_timeout}s; "
+                    "it was never sent"
+                ),
+            )
+        if queue:
+            self._arm_expiry(queue[0].enqueued_at - deadline)
+
+    @property
+    def queued(self) -> int:
+        return len(self._queue) + len(self._resend)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._sending)
+
+    async def drain(self, *, closing: bool = False) -> None:
+        """Send everything queued now (ignoring max_delay) and wait until it is answered."""
+        self._closing = self._closing or closing
+        while True:
+            if self._pump is None and (self._queue or self._resend):
+                self._start_pump()
+            waiting: set[asyncio.Task[None]] = set(self._sending)
+            if self._pump is not None:
+                waiting.add(self._pump)
+            if not waiting:
+                return
+            await asyncio.wait(waiting)
+
+    def fail_queued(self, error: SonoranError) -> None:
+        """Fail every item not yet sent (fatal stop, or close)."""
+        for queue in (self._queue, self._resend):
+            while queue:
+                item = queue.popleft()
+                if queue is self._queue:
+                    self._pending.release()
+                fail(item.future, _clone(error))
+        self._queued_bytes = 0
+
+    async def abort(self) -> None:
+        """After close's deadline: fail what is queued, cut off what is in flight."""
+        self.fail_queued(ClientClosedError(f"{self.endpoint.type}: client closed before send"))
+        for handle in (self._timer, self._expiry):
+            if handle is not None:
+                handle.cancel()
+        tasks = [t for t in (self._pump, *self._sending) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _copy_outcome(source: asyncio.Future[Any], target: asyncio.Future[Any]) -> None:
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif (error := source.exception()) is not None:
+        target.set_exception(_clone(error))
+    else:
+        target.set_result(source.result())
+
+
+def _clone(error: BaseException) -> BaseException:
+    """A fresh instance per caller, so that tracebacks do not pile up on one object."""
+    try:
+        copy = type(error).__new__(type(error))
+        copy.__dict__.update(error.__dict__)
+        copy.args = error.args
+        copy.__cause__ = error.__cause__
+        return copy
+    except TypeError:
+        return error

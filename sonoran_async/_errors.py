@@ -1,0 +1,153 @@
+"""The typed error hierarchy, and the one function that maps a server reply to an error.
+
+No error message ever contains the API key: messages are built from the server's reply
+text, the request type and field names only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+
+class SonoranError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+class ValidationError(SonoranError, ValueError):
+    """Bad input, caught at the call site before anything is queued or sent."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class ApiError(SonoranError):
+    """The server answered, and the answer was an error."""
+
+    #: A fatal error means the client's credentials or community are unusable:
+    #: the client stops sending and fails every later call with the same error.
+    fatal: ClassVar[bool] = False
+
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(f"HTTP {status}: {text}")
+        self.status = status
+        self.text = text
+
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str]]:
+        return (type(self), (self.status, self.text))
+
+
+class InvalidRequestTypeError(ApiError):
+    """`INVALID REQUEST TYPE`."""
+
+
+class InvalidCommunityIdError(ApiError):
+    """`INVALID COMMUNITY ID`."""
+
+    fatal = True
+
+
+class ApiNotEnabledError(ApiError):
+    """`API IS NOT ENABLED FOR THIS COMMUNITY`."""
+
+    fatal = True
+
+
+class InvalidApiKeyError(ApiError):
+    """`INVALID API KEY`."""
+
+    fatal = True
+
+
+class EndpointNotEnabledError(ApiError):
+    """`API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY`: the community's plan is too low."""
+
+
+class ServerNotFoundError(ApiError):
+    """`Server not found with ID: <n>`."""
+
+
+class CallNotFoundError(ApiError):
+    """The call id names no call the server knows (removed, closed or never created)."""
+
+
+class MissingEditableFieldsError(ApiError):
+    """EDIT_DISPATCH was sent with no field to change."""
+
+
+class RateLimitedError(SonoranError):
+    """The server kept answering 429 for longer than `RetryPolicy.max_rate_limit_wait`."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransportError(SonoranError):
+    """The HTTP exchange itself failed (connection, timeout, 5xx) and retries ran out.
+
+    `request_sent` says whether the request may have reached the server: False only
+    when it certainly did not (for example, the connection could not be opened).
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True, status: int | None = None):
+        super().__init__(message)
+        self.request_sent = request_sent
+        self.status = status
+
+
+class OutcomeUnknownError(SonoranError):
+    """A create request (CALL_911, NEW_DISPATCH) may or may not have been applied.
+
+    It was not re-sent, since a re-send could create the call twice. Check GET_CALLS.
+    """
+
+
+class ProtocolError(SonoranError):
+    """The server's reply fits no known contract (wrong line count, unparseable text)."""
+
+
+class ClientClosedError(SonoranError):
+    """The client is closed, or closed before this call could be delivered."""
+
+
+class QueueFullError(SonoranError):
+    """`max_pending` items are already queued and `on_full="error"` was chosen."""
+
+
+class DeliveryTimeoutError(SonoranError, TimeoutError):
+    """The call was still queued when its `delivery_timeout` ran out; it was never sent."""
+
+
+# Exact texts first (the documented ones), then patterns for texts that carry a value.
+_EXACT: dict[str, type[ApiError]] = {
+    "INVALID REQUEST TYPE": InvalidRequestTypeError,
+    "INVALID COMMUNITY ID": InvalidCommunityIdError,
+    "API IS NOT ENABLED FOR THIS COMMUNITY": ApiNotEnabledError,
+    "INVALID API KEY": InvalidApiKeyError,
+    "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY": EndpointNotEnabledError,
+}
+_PATTERNS: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
+    (re.compile(r"server not found", re.IGNORECASE), ServerNotFoundError),
+    (re.compile(r"missing editable dispatch fields", re.IGNORECASE), MissingEditableFieldsError),
+    (re.compile(r"call not found|no such call|invalid call id", re.IGNORECASE), CallNotFoundError),
+)
+_ERROR_PREFIX = re.compile(r"^ERROR:?\s*", re.IGNORECASE)
+
+#: Errors that concern the whole request rather than one object in `data`.
+ENVELOPE_ERRORS: tuple[type[ApiError], ...] = tuple(_EXACT.values())
+
+
+def error_from_reply(status: int, text: str) -> ApiError:
+    """Map a reply's status and text (or one `ERROR...` line of a multi-object reply)."""
+    text = text.strip()
+    cls = _EXACT.get(text) or _EXACT.get(_ERROR_PREFIX.sub("", text))
+    if cls is None:
+        cls = next((c for pattern, c in _PATTERNS if pattern.search(text)), ApiError)
+    return cls(status, text)
+
+
+def is_error_line(line: str) -> bool:
+    """In a multi-object reply, error lines begin with ERROR (the project's contract)."""
+    return line[:5].upper() == "ERROR"

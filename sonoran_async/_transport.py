@@ -1,0 +1,108 @@
+"""The transport seam: POST bytes, get status, body and Retry-After back.
+
+The client depends only on the `Transport` protocol, so tests and embedders can swap in
+their own. `AiohttpTransport` is the default. Its one job beyond the POST is to say,
+when the exchange fails, whether the request may have reached the server: that decides
+whether a create request can be retried safely.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+import attrs
+
+from ._errors import TransportError
+
+
+@attrs.frozen
+class Reply:
+    status: int
+    body: bytes
+    retry_after: str | None = None
+
+
+class Transport(Protocol):
+    async def post(self, path: str, body: bytes) -> Reply:
+        """POST `body` to `path` (relative to the base URL); raise TransportError on failure."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def check_base_url(base_url: str) -> str:
+    """Refuse plain http to anything but loopback: the key travels in every body."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            "base_url uses plain http to a non-loopback host; the API key would travel "
+            "unencrypted. Use https (plain http is allowed only for loopback emulators)."
+        )
+    return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_HEADERS = {"Content-Type": "application/json"}
+
+
+class AiohttpTransport:
+    """One `aiohttp.ClientSession` per client, or the caller's (which we then never close)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        timeout: float | None = 30.0,
+    ) -> None:
+        self._base_url = check_base_url(base_url)
+        self._session = session
+        self._owns_session = session is None
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        # Created lazily so that the client may be constructed outside a running loop.
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=64), timeout=self._timeout
+            )
+        return self._session
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        session = self._ensure_session()
+        url = f"{self._base_url}/{path}"
+        try:
+            async with session.post(url, data=body, headers=_HEADERS) as resp:
+                return Reply(resp.status, await resp.read(), resp.headers.get("Retry-After"))
+        except aiohttp.ClientConnectorError as exc:
+            # Includes connection refused, DNS failure and connect timeout: nothing sent.
+            raise TransportError(
+                f"could not connect: {exc.os_error or exc}", request_sent=False
+            ) from None
+        except aiohttp.ConnectionTimeoutError:
+            raise TransportError("timed out connecting", request_sent=False) from None
+        except (TimeoutError, aiohttp.ServerTimeoutError):
+            raise TransportError("timed out waiting for the reply", request_sent=True) from None
+        except aiohttp.ClientError as exc:
+            # Reset, disconnect, broken payload: the server may have applied the request.
+            raise TransportError(
+                f"connection failed: {type(exc).__name__}: {exc}", request_sent=True
+            ) from None
+
+    async def aclose(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
