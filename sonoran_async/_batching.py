@@ -87,12 +87,11 @@ class Lane:
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(policy.max_in_flight)
         self._pump: asyncio.Task[None] | None = None
-        self._kick_scheduled = False
         self._timer: asyncio.TimerHandle | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task[None]] = set()
         self._shared: dict[bytes, asyncio.Future[Any]] = {}
-        self._closing = False
+        self._flushing = 0  # flush()/aclose() calls under way: send now, ignore max_delay
 
     # --- enqueue -------------------------------------------------------------------------
 
@@ -124,11 +123,9 @@ class Lane:
         if self._pump is not None:
             return  # the running pump takes it
         if self._is_due():
+            # The new task's first step runs after everything else already scheduled in
+            # this tick, so items enqueued together (a gather) leave together.
             self._start_pump()
-        elif self._policy.max_delay == 0:
-            if not self._kick_scheduled:
-                self._kick_scheduled = True
-                asyncio.get_running_loop().call_soon(self._kick)
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
 
@@ -141,7 +138,7 @@ class Lane:
             return False
         policy = self._policy
         return (
-            self._closing
+            self._flushing > 0
             or self.single
             or policy.max_delay == 0
             or len(self._queue) >= policy.max_items
@@ -150,7 +147,6 @@ class Lane:
         )
 
     def _kick(self) -> None:
-        self._kick_scheduled = False
         self._timer = None
         if self._pump is None and (self._queue or self._resend):
             self._start_pump()
@@ -340,18 +336,21 @@ class Lane:
     def in_flight(self) -> int:
         return len(self._sending)
 
-    async def drain(self, *, closing: bool = False) -> None:
+    async def drain(self) -> None:
         """Send everything queued now (ignoring max_delay) and wait until it is answered."""
-        self._closing = self._closing or closing
-        while True:
-            if self._pump is None and (self._queue or self._resend):
-                self._start_pump()
-            waiting: set[asyncio.Task[None]] = set(self._sending)
-            if self._pump is not None:
-                waiting.add(self._pump)
-            if not waiting:
-                return
-            await asyncio.wait(waiting)
+        self._flushing += 1
+        try:
+            while True:
+                if self._pump is None and (self._queue or self._resend):
+                    self._start_pump()
+                waiting: set[asyncio.Task[None]] = set(self._sending)
+                if self._pump is not None:
+                    waiting.add(self._pump)
+                if not waiting:
+                    return
+                await asyncio.wait(waiting)
+        finally:
+            self._flushing -= 1
 
     def fail_queued(self, error: SonoranError) -> None:
         """Fail every item not yet sent (fatal stop, or close)."""

@@ -251,7 +251,7 @@ class SonoranClient:
         lanes = self._lanes.values()
         try:
             await asyncio.wait_for(
-                asyncio.gather(*(lane.drain(closing=True) for lane in lanes)),
+                asyncio.gather(*(lane.drain() for lane in lanes)),
                 self._close_timeout,
             )
         except TimeoutError:
