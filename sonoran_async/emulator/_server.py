@@ -1,0 +1,162 @@
+"""``Emulator``: the emulated API served on a real loopback socket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+from aiohttp import web
+
+from ._app import CORE_KEY, EmulatorCore, MultiMode, create_app
+from ._faults import Faults
+from ._state import CadState, EmulatorStats
+
+
+class Emulator:
+    """A local Sonoran CAD v1 emergency API server (aiohttp.web on a real socket).
+
+    ``async with Emulator() as emu:`` starts it; ``emu.url`` is its base URL (no trailing
+    slash), ``emu.state`` the CAD's calls, ``emu.stats`` its counters. ``port=0`` picks a
+    free port.
+    """
+
+    def __init__(
+        self,
+        community_id: str = "demo",
+        api_key: str = "demo-key",
+        *,
+        plan: str = "PRO",
+        server_ids: Iterable[int] = (1,),
+        multi: MultiMode = "per_item",
+        rate_limit: float | None = None,
+        latency: float = 0.0,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_enabled: bool = True,
+        close_call_plan: str = "STANDARD",
+        clock: Callable[[], float] = time.time,
+        max_body_bytes: int = 1 << 20,
+    ) -> None:
+        self.app = create_app(
+            community_id,
+            api_key,
+            plan=plan,
+            server_ids=server_ids,
+            multi=multi,
+            rate_limit=rate_limit,
+            latency=latency,
+            faults=faults,
+            api_enabled=api_enabled,
+            close_call_plan=close_call_plan,
+            clock=clock,
+            max_body_bytes=max_body_bytes,
+        )
+        self.core: EmulatorCore = self.app[CORE_KEY]
+        self.host = host
+        self.port = port
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Emulator {self._url or 'stopped'} community={self.core.community_id!r}>"
+
+    # ------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("emulator already started")
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        port = runner.addresses[0][1]
+        self.port = port
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        self._url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -------------------------------------------------------------- access
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("emulator not started: use 'async with' or await start()")
+        return self._url
+
+    @property
+    def state(self) -> CadState:
+        return self.core.state
+
+    @property
+    def stats(self) -> EmulatorStats:
+        return self.core.stats
+
+    @property
+    def faults(self) -> Faults:
+        return self.core.faults
+
+    @faults.setter
+    def faults(self, faults: Faults | None) -> None:
+        self.core.faults = faults if faults is not None else Faults()
+
+    @property
+    def api_enabled(self) -> bool:
+        return self.core.api_enabled
+
+    @api_enabled.setter
+    def api_enabled(self, enabled: bool) -> None:
+        self.core.api_enabled = enabled
+
+    @property
+    def latency(self) -> float:
+        return self.core.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        self.core.latency = float(seconds)
+
+    @property
+    def multi(self) -> MultiMode:
+        return self.core.multi
+
+    @multi.setter
+    def multi(self, mode: MultiMode) -> None:
+        if mode not in ("per_item", "first_only"):
+            raise ValueError(f"multi must be 'per_item' or 'first_only', got {mode!r}")
+        self.core.multi = mode
+
+    def set_rate_limit(self, rate_limit: float | None) -> None:
+        """Change the requests-per-second limit (None: no limit); the bucket starts full."""
+        self.core.set_rate_limit(rate_limit)
+
+    def inject(self, *names: str) -> None:
+        """Script faults, consumed one per request (before random faults).
+
+        Names: "ok", "503", "500", "500_after", "reset", "reset_after", "slow", "429".
+        """
+        self.core.inject(*names)
