@@ -28,6 +28,15 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
     return explicit if explicit else _CAMEL.sub(lambda m: m.group(1).upper(), field.name)
 
 
+def _structure_bool(value: Any, _: type) -> bool:
+    """bool("false") is True: accept only real booleans and 0/1 from the wire."""
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError(f"expected a boolean, got {value!r}")
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter()
 
@@ -44,6 +53,7 @@ def _make_converter() -> cattrs.Converter:
         return make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
     converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook_factory(attrs.has, structure_factory)
     return converter
 
@@ -58,8 +68,22 @@ def encode_object(request: Request, default_server_id: int) -> bytes:
         wire["serverId"] = default_server_id
     try:
         return orjson.dumps(wire)
-    except TypeError as exc:  # e.g. a metaData value JSON cannot carry
-        raise ValidationError("meta_data", f"not JSON-serialisable: {exc}") from None
+    except TypeError as exc:  # e.g. a metaData value JSON cannot carry, an int over 64 bits
+        field = _unencodable_field(request, wire)
+        raise ValidationError(field, f"not JSON-serialisable: {exc}") from None
+
+
+def _unencodable_field(request: Request, wire: dict[str, Any]) -> str:
+    """The Python name of the first field orjson refuses (error path only)."""
+    field: attrs.Attribute[Any]
+    for field in attrs.fields(type(request)):
+        name = wire_name(field)
+        if name in wire:
+            try:
+                orjson.dumps(wire[name])
+            except TypeError:
+                return str(field.name)
+    return "request"
 
 
 def envelope_prefix(community_id: str, api_key: str, request_type: str) -> bytes:
@@ -87,15 +111,19 @@ def redacted(body: bytes) -> str:
 
 # --- replies ------------------------------------------------------------------------------
 
-_FIRST_INT = re.compile(r"\d+")
+_CREATED_ID = re.compile(r"\bID:?\s*(\d+)", re.IGNORECASE)
 
 
 def parse_created_id(line: str) -> int:
-    """`EMERGENCY CALL ADDED ID: 12` -> 12. Every known client reads the first integer."""
-    match = _FIRST_INT.search(line)
+    """`EMERGENCY CALL ADDED ID: 12` -> 12.
+
+    Stricter than "the first integer" that Sonoran's clients read: a proxy's error page
+    answered with 200 must not turn "502" into a call id.
+    """
+    match = _CREATED_ID.search(line)
     if match is None:
         raise ProtocolError(f"expected a reply carrying the new call's id, got {line[:200]!r}")
-    return int(match.group())
+    return int(match.group(1))
 
 
 def parse_ack(line: str) -> None:
@@ -117,7 +145,8 @@ def parse_snapshot(part: Any) -> CallsSnapshot:
 def split_text(body: bytes) -> list[str]:
     """Reply lines, one per object under the multi-object contract."""
     text = body.decode("utf-8", errors="replace").strip()
-    return text.split("\n") if text else []
+    # rstrip: a CRLF reply must not leave a stray "\r" on each line.
+    return [line.rstrip("\r") for line in text.split("\n")] if text else []
 
 
 def split_json(body: bytes) -> list[Any]:

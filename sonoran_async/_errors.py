@@ -20,6 +20,11 @@ class ValidationError(SonoranError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str]]:
+        # Without this, pickle and copy.copy call __init__ with the formatted text only.
+        return (type(self), (self.field, self.message))
 
 
 class ApiError(SonoranError):
@@ -82,6 +87,9 @@ class RateLimitedError(SonoranError):
     def __init__(self, message: str, retry_after: float | None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[type[RateLimitedError], tuple[str, float | None]]:
+        return (type(self), (str(self.args[0]), self.retry_after))
 
 
 class TransportError(SonoranError):
