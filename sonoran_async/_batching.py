@@ -230,7 +230,7 @@ class Lane:
                 fail(item.future, self._cut_off_error())
             raise
         except Exception as exc:  # a bug must not leave callers waiting forever
-            logger.exception("%s: unexpected error while sending", self.endpoint.type)
+            logger.exception("%s: unexpected error while sending", self.endpoint.request_type)
             for item in batch:
                 fail(item.future, ProtocolError(f"{type(exc).__name__}: {exc}"))
         finally:
@@ -238,9 +238,9 @@ class Lane:
 
     def _cut_off_error(self) -> SonoranError:
         if self.endpoint.idempotent:
-            return ClientClosedError(f"{self.endpoint.type}: client closed while in flight")
+            return ClientClosedError(f"{self.endpoint.request_type}: client closed while in flight")
         return OutcomeUnknownError(
-            f"{self.endpoint.type}: client closed while the request was in flight; "
+            f"{self.endpoint.request_type}: client closed while the request was in flight; "
             "it may have been applied"
         )
 
@@ -271,7 +271,7 @@ class Lane:
             return
         if len(parts) > len(batch):
             error = ProtocolError(
-                f"{endpoint.type}: {len(parts)} reply lines for {len(batch)} objects"
+                f"{endpoint.request_type}: {len(parts)} reply lines for {len(batch)} objects"
             )
             for item in batch:
                 fail(item.future, _clone(error))
@@ -297,7 +297,7 @@ class Lane:
                 "%s: the server answered fewer lines than objects sent; re-sending "
                 "unanswered objects one per request and sending one object per request "
                 "from now on",
-                self.endpoint.type,
+                self.endpoint.request_type,
             )
         self._counters.resent += len(unanswered)
         self._resend.extend(unanswered)
@@ -321,7 +321,7 @@ class Lane:
             fail(
                 item.future,
                 DeliveryTimeoutError(
-                    f"{self.endpoint.type}: not sent within {self._delivery_timeout}s; "
+                    f"{self.endpoint.request_type}: not sent within {self._delivery_timeout}s; "
                     "it was never sent"
                 ),
             )
@@ -364,7 +364,9 @@ class Lane:
 
     async def abort(self) -> None:
         """After close's deadline: fail what is queued, cut off what is in flight."""
-        self.fail_queued(ClientClosedError(f"{self.endpoint.type}: client closed before send"))
+        self.fail_queued(
+            ClientClosedError(f"{self.endpoint.request_type}: client closed before send")
+        )
         for handle in (self._timer, self._expiry):
             if handle is not None:
                 handle.cancel()

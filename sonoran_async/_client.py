@@ -101,9 +101,9 @@ class SonoranClient:
         )
         self._pending = asyncio.Semaphore(self._policy.max_pending)
         self._lanes = {
-            endpoint.type: Lane(
+            endpoint.request_type: Lane(
                 endpoint,
-                _codec.envelope_prefix(community_id, api_key, endpoint.type),
+                _codec.envelope_prefix(community_id, api_key, endpoint.request_type),
                 self._policy,
                 delivery=self._delivery,
                 limiter=self._limiter,
@@ -150,7 +150,7 @@ class SonoranClient:
                 f"CallsQuery, got {type(request).__name__}"
             )
         self._check_open()
-        lane = self._lanes[endpoint.type]
+        lane = self._lanes[endpoint.request_type]
         payload = _codec.encode_object(request, self._server_id)
         lane.check_size(payload)
         if not endpoint.coalesce and (shared := lane.shared(payload)) is not None:
@@ -231,7 +231,9 @@ class SonoranClient:
             in_flight=sum(lane.in_flight for lane in lanes),
             batch_sizes=dict(sorted(c.batch_sizes.items())),
             single_object_lanes=tuple(
-                lane.endpoint.type for lane in lanes if lane.single and lane.endpoint.coalesce
+                lane.endpoint.request_type
+                for lane in lanes
+                if lane.single and lane.endpoint.coalesce
             ),
         )
 

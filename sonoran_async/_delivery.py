@@ -99,7 +99,7 @@ class Delivery:
                 if exc.request_sent and not endpoint.idempotent:
                     counters.outcome_unknown += objects
                     raise OutcomeUnknownError(
-                        f"{endpoint.type}: {exc}; the request may have been applied, so it "
+                        f"{endpoint.request_type}: {exc}; the request may have been applied, so it "
                         "was not re-sent (check GET_CALLS)"
                     ) from exc
                 failures += 1
@@ -116,11 +116,14 @@ class Delivery:
                 rate_waited += delay
                 if rate_waited > self._policy.max_rate_limit_wait:
                     raise RateLimitedError(
-                        f"{endpoint.type}: still rate limited after waiting {rate_waited:.1f}s",
+                        f"{endpoint.request_type}: still rate limited after "
+                        f"{rate_waited:.1f}s of waiting",
                         retry_after=delay,
                     )
                 counters.rate_limited += 1
-                logger.warning("%s: rate limited (429); waiting %.2fs", endpoint.type, delay)
+                logger.warning(
+                    "%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay
+                )
                 self._limiter.pause(delay)
                 await self._limiter.acquire()
                 continue
@@ -129,13 +132,14 @@ class Delivery:
             if status not in _GATEWAY_BUSY and not endpoint.idempotent:
                 counters.outcome_unknown += objects
                 raise OutcomeUnknownError(
-                    f"{endpoint.type}: HTTP {status} after sending; the request may have "
+                    f"{endpoint.request_type}: HTTP {status} after sending; the request may have "
                     "been applied, so it was not re-sent (check GET_CALLS)"
                 )
             failures += 1
             if failures >= self._policy.max_attempts:
                 raise TransportError(
-                    f"{endpoint.type}: HTTP {status} after {failures} attempts", status=status
+                    f"{endpoint.request_type}: HTTP {status} after {failures} attempts",
+                    status=status,
                 )
             await self._retry_after_backoff(endpoint, failures, f"HTTP {status}")
 
@@ -144,7 +148,7 @@ class Delivery:
         self._counters.retries += 1
         logger.warning(
             "%s: %s; retry %d/%d in %.2fs",
-            endpoint.type,
+            endpoint.request_type,
             why,
             failures,
             self._policy.max_attempts - 1,

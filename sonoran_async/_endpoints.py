@@ -33,7 +33,7 @@ class Plan(enum.IntEnum):
 
 @attrs.frozen
 class Endpoint:
-    type: str
+    request_type: str
     request: type[Request]
     #: Turns one reply part (a text line, or a JSON value for JSON replies) into a result.
     parse: Callable[[Any], Any]
@@ -47,7 +47,7 @@ class Endpoint:
 
     @property
     def path(self) -> str:
-        return f"emergency/{self.type.lower()}"
+        return f"emergency/{self.request_type.lower()}"
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -70,4 +70,4 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
 )
 
-BY_REQUEST: dict[type[Request], Endpoint] = {e.request: e for e in ENDPOINTS}  # type: ignore[misc]
+BY_REQUEST: dict[type[Request], Endpoint] = {e.request: e for e in ENDPOINTS}

@@ -7,16 +7,6 @@ from typing import Literal
 import attrs
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value <= 0:
-        raise ValueError(f"{attribute.name} must be > 0, got {value!r}")
-
-
-def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class BatchPolicy:
     """How calls of one request type are coalesced into one request.
@@ -26,11 +16,11 @@ class BatchPolicy:
     gathered together goes out together.
     """
 
-    max_items: int = attrs.field(default=100, validator=_positive)
-    max_bytes: int = attrs.field(default=512 * 1024, validator=_positive)
-    max_delay: float = attrs.field(default=0.0, validator=_not_negative)
-    max_in_flight: int = attrs.field(default=4, validator=_positive)
-    max_pending: int = attrs.field(default=10_000, validator=_positive)
+    max_items: int = attrs.field(default=100, validator=attrs.validators.gt(0))
+    max_bytes: int = attrs.field(default=512 * 1024, validator=attrs.validators.gt(0))
+    max_delay: float = attrs.field(default=0.0, validator=attrs.validators.ge(0))
+    max_in_flight: int = attrs.field(default=4, validator=attrs.validators.gt(0))
+    max_pending: int = attrs.field(default=10_000, validator=attrs.validators.gt(0))
     on_full: Literal["block", "error"] = attrs.field(
         default="block", validator=attrs.validators.in_(("block", "error"))
     )
@@ -43,17 +33,17 @@ class RateLimit:
     Sonoran's only published guidance: no more than about one call per second sustained.
     """
 
-    per_second: float = attrs.field(default=1.0, validator=_positive)
-    burst: int = attrs.field(default=5, validator=_positive)
+    per_second: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
+    burst: int = attrs.field(default=5, validator=attrs.validators.gt(0))
 
 
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """Retries for failed exchanges (full-jitter exponential backoff) and 429 waits."""
 
-    max_attempts: int = attrs.field(default=5, validator=_positive)
-    base_delay: float = attrs.field(default=0.25, validator=_not_negative)
-    max_delay: float = attrs.field(default=10.0, validator=_not_negative)
+    max_attempts: int = attrs.field(default=5, validator=attrs.validators.gt(0))
+    base_delay: float = attrs.field(default=0.25, validator=attrs.validators.ge(0))
+    max_delay: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
     #: Total time one batch may spend waiting out 429s before its callers get
     #: RateLimitedError.
-    max_rate_limit_wait: float = attrs.field(default=300.0, validator=_not_negative)
+    max_rate_limit_wait: float = attrs.field(default=300.0, validator=attrs.validators.ge(0))

@@ -51,9 +51,7 @@ async def _scenario(
         call = Call911(caller=f"caller-{index}", location="bad" if bad else "here")
         return await client.call_911(call)
 
-    tasks = [
-        asyncio.create_task(caller(i, wait, bad)) for i, (wait, bad, _) in enumerate(plan)
-    ]
+    tasks = [asyncio.create_task(caller(i, wait, bad)) for i, (wait, bad, _) in enumerate(plan)]
     for ticks in range(6):
         for task, (_, _, cancel_at) in zip(tasks, plan, strict=True):
             if cancel_at == ticks:
