@@ -18,7 +18,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check sonoran_async tests benchmarks
 	$(BIN)/mypy sonoran_async
 	$(BIN)/python -m pytest
 

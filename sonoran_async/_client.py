@@ -11,10 +11,10 @@ import aiohttp
 import attrs
 
 from . import _codec
-from ._batching import Lane
+from ._batching import Lane, PendingBudget
 from ._delivery import Counters, Delivery
 from ._endpoints import BY_REQUEST, ENDPOINTS
-from ._errors import ApiError, ClientClosedError, QueueFullError, ValidationError
+from ._errors import ApiError, ClientClosedError, QueueFullError, SonoranError, ValidationError
 from ._models import (
     Call911,
     CallsQuery,
@@ -99,7 +99,7 @@ class SonoranClient:
         self._delivery = Delivery(
             self._transport, self._limiter, retry or RetryPolicy(), self._counters
         )
-        self._pending = asyncio.Semaphore(self._policy.max_pending)
+        self._pending = PendingBudget(self._policy.max_pending)
         self._lanes = {
             endpoint.request_type: Lane(
                 endpoint,
@@ -155,13 +155,15 @@ class SonoranClient:
         lane.check_size(payload)
         if not endpoint.coalesce and (shared := lane.shared(payload)) is not None:
             return shared
-        if self._pending.locked():
+        if not self._pending.try_take():
             if self._policy.on_full == "error":
                 raise QueueFullError(f"{self._policy.max_pending} items already queued")
-            await self._pending.acquire()
-            self._check_open()  # it may have closed while we waited
-        else:
-            await self._pending.acquire()  # free: returns without suspending
+            await self._pending.take()
+            try:
+                self._check_open()  # it may have closed while we waited
+            except SonoranError:
+                self._pending.give_back(1)
+                raise
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         lane.put(payload, future)
         if not endpoint.coalesce:
