@@ -85,7 +85,10 @@ class AiohttpTransport:
         session = self._ensure_session()
         url = f"{self._base_url}/{path}"
         try:
-            async with session.post(url, data=body, headers=_HEADERS) as resp:
+            # Per request, so that the client's timeout holds for a caller's session too.
+            async with session.post(
+                url, data=body, headers=_HEADERS, timeout=self._timeout
+            ) as resp:
                 return Reply(resp.status, await resp.read(), resp.headers.get("Retry-After"))
         except aiohttp.ClientConnectorError as exc:
             # Includes connection refused, DNS failure and connect timeout: nothing sent.
