@@ -11,6 +11,7 @@ Per item the hot path is one deque append and one future; no task, no log record
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections import deque
@@ -430,11 +431,6 @@ def _copy_outcome(source: asyncio.Future[Any], target: asyncio.Future[Any]) -> N
 
 def _clone(error: BaseException) -> BaseException:
     """A fresh instance per caller, so that tracebacks do not pile up on one object."""
-    try:
-        copy = type(error).__new__(type(error))
-        copy.__dict__.update(error.__dict__)
-        copy.args = error.args
-        copy.__cause__ = error.__cause__
-        return copy
-    except TypeError:
-        return error
+    twin = copy.copy(error)
+    twin.__cause__ = error.__cause__
+    return twin
