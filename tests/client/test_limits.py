@@ -1,0 +1,91 @@
+"""The token bucket (on a fake clock) and the pending budget, in isolation."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from sonoran_async import RateLimit
+from sonoran_async._batching import PendingBudget
+from sonoran_async._ratelimit import RateLimiter
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr("sonoran_async._ratelimit.asyncio.sleep", fake.sleep)
+    return fake
+
+
+async def test_burst_then_the_sustained_rate(clock: FakeClock) -> None:
+    limiter = RateLimiter(RateLimit(per_second=2.0, burst=3), clock=clock)
+    for _ in range(3):
+        await limiter.acquire()
+    assert clock.now == 0.0  # the burst costs no wait
+    for _ in range(4):
+        await limiter.acquire()
+    assert clock.now == pytest.approx(2.0)  # then one token every 0.5 s
+
+
+async def test_idle_time_refills_no_more_than_the_burst(clock: FakeClock) -> None:
+    limiter = RateLimiter(RateLimit(per_second=1.0, burst=2), clock=clock)
+    clock.now = 100.0
+    for _ in range(3):
+        await limiter.acquire()
+    assert clock.now == pytest.approx(101.0)
+
+
+async def test_pause_holds_every_acquirer_even_without_a_rate(clock: FakeClock) -> None:
+    limiter = RateLimiter(None, clock=clock)
+    await limiter.acquire()
+    assert clock.now == 0.0
+    limiter.pause(7.5)
+    await limiter.acquire()
+    assert clock.now == pytest.approx(7.5)
+
+
+async def test_budget_hands_slots_to_waiters_in_arrival_order() -> None:
+    budget = PendingBudget(2)
+    assert budget.try_take() and budget.try_take()
+    assert not budget.try_take()
+    order: list[str] = []
+
+    async def wait(name: str) -> None:
+        await budget.take()
+        order.append(name)
+
+    first = asyncio.create_task(wait("first"))
+    second = asyncio.create_task(wait("second"))
+    await asyncio.sleep(0)
+    budget.give_back(1)
+    await asyncio.sleep(0)
+    assert order == ["first"]
+    assert not budget.try_take()  # a waiter is still queued: no overtaking
+    budget.give_back(1)
+    await asyncio.gather(first, second)
+    assert order == ["first", "second"] and budget.free == 0
+
+
+async def test_budget_cancelled_waiter_consumes_no_slot() -> None:
+    budget = PendingBudget(1)
+    assert budget.try_take()
+    waiter = asyncio.create_task(budget.take())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    budget.give_back(1)
+    assert budget.free == 1 and budget.try_take()
