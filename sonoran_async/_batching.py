@@ -386,8 +386,8 @@ class Lane:
                 if self._pump is None and (self._queue or self._resend):
                     self._start_pump()
                 waiting: set[asyncio.Task[None]] = set(self._sending)
-                if self._pump is not None:
-                    waiting.add(self._pump)
+                if self._pump is not None and (self._queue or self._resend):
+                    waiting.add(self._pump)  # a pump with nothing queued holds nothing
                 if not waiting:
                     return
                 await asyncio.wait(waiting)

@@ -42,6 +42,10 @@ class RateLimiter:
         return max(gate, (1.0 - self._tokens) / self._rate.per_second)
 
     async def acquire(self) -> None:
+        if not self._lock.locked() and self.delay() == 0:  # nobody waiting, token ready
+            if self._rate is not None:
+                self._tokens -= 1.0
+            return
         async with self._lock:
             # A timed wait by design: the next token's time is known, no event will come.
             while (wait := self.delay()) > 0:  # noqa: ASYNC110
