@@ -1,0 +1,79 @@
+"""`sonoran-async calls` and `sonoran-async demo` (reduced size)."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from sonoran_async import Call911, CallType, NewDispatch, SonoranClient
+from sonoran_async._cli import main, render_calls
+from sonoran_async._demo import demo
+from sonoran_async.emulator import Emulator
+
+
+def test_calls_builtin_emulator(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["calls"]) == 0
+    out = capsys.readouterr().out
+    for text in (
+        "Active dispatch calls (2)",
+        "911 calls (3)",
+        "Closed calls (1)",
+        "Traffic Stop",
+        "Structure Fire",
+        "Welfare Check",
+        "Jane Roe",
+        "Break-in in progress",
+        "civil",
+    ):
+        assert text in out, text
+
+
+def test_calls_type_filter(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["calls", "--type", "emergency"]) == 0
+    out = capsys.readouterr().out
+    assert "911 calls (3)" in out
+    assert "Traffic Stop" not in out
+
+
+def test_calls_bad_closed_limit_is_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["calls", "--closed-limit", "500"])
+    assert info.value.code == 2
+
+
+async def test_calls_against_url() -> None:
+    async with (
+        Emulator("demo", "demo-key") as emu,
+        SonoranClient("demo", "demo-key", base_url=emu.url, rate_limit=None) as cad,
+    ):
+        await cad.call_911(Call911(caller="Only Caller", location="Nowhere"))
+        await cad.new_dispatch(NewDispatch(title="Only Dispatch", priority=3))
+        snapshot = await cad.get_calls()
+    console = Console(width=200, record=True)
+    render_calls(snapshot, console, CallType.ALL)
+    text = console.export_text()
+    assert "Only Caller" in text and "Only Dispatch" in text
+
+
+async def test_demo_reduced() -> None:
+    console = Console(width=160, record=True)
+    results = await demo(console, calls=60, rate=300.0, max_items=20, progress_bars=False)
+    single, batched = results
+    assert (single.requests, single.mean_batch) == (60, 1.0)
+    assert batched.requests == 3 and batched.mean_batch == 20.0
+    for result in results:
+        assert (result.lost, result.wrong_ids, result.failed, result.rate_limited) == (0, 0, 0, 0)
+    text = console.export_text()
+    assert "one per request" in text and "lost" in text
+
+
+def test_demo_command(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["demo", "--calls", "40", "--rate-limit", "400", "--no-progress"]) == 0
+    assert "every call created exactly once" in capsys.readouterr().out.replace("\n", " ")
