@@ -10,7 +10,7 @@ async with Emulator(community_id="demo", api_key="demo-key", plan="PRO") as emu:
 Self-contained: it imports nothing from the client, so it is an independent check of it.
 """
 
-from ._app import CORE_KEY, PLANS, EmulatorCore, MultiMode, create_app
+from ._app import CORE_KEY, PLANS, EmulatorCore, EmulatorSettings, MultiMode, create_app
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
 from ._state import CadState, EmulatorStats
@@ -22,6 +22,7 @@ __all__ = [
     "CadState",
     "Emulator",
     "EmulatorCore",
+    "EmulatorSettings",
     "EmulatorStats",
     "Faults",
     "MultiMode",

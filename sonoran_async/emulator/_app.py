@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import orjson
 from aiohttp import web
@@ -19,6 +19,22 @@ from ._faults import SCRIPT_NAMES, Faults
 from ._state import CadState, EmulatorStats, WireObject
 
 MultiMode = Literal["per_item", "first_only"]
+
+
+class EmulatorSettings(TypedDict, total=False):
+    """The keyword settings of `EmulatorCore`, `create_app` and `Emulator` (defaults there)."""
+
+    plan: str
+    server_ids: Iterable[int]
+    multi: MultiMode
+    rate_limit: float | None
+    latency: float
+    faults: Faults | None
+    api_enabled: bool
+    close_call_plan: str
+    clock: Callable[[], float]
+    max_body_bytes: int
+
 
 PLANS: Final = {"FREE": 0, "STARTER": 1, "STANDARD": 2, "PLUS": 3, "PRO": 4, "SONORAN ONE": 5}
 
@@ -638,36 +654,11 @@ CORE_KEY: Final = web.AppKey("sonoran_emulator_core", EmulatorCore)
 
 
 def create_app(
-    community_id: str = "demo",
-    api_key: str = "demo-key",
-    *,
-    plan: str = "PRO",
-    server_ids: Iterable[int] = (1,),
-    multi: MultiMode = "per_item",
-    rate_limit: float | None = None,
-    latency: float = 0.0,
-    faults: Faults | None = None,
-    api_enabled: bool = True,
-    close_call_plan: str = "STANDARD",
-    clock: Callable[[], float] = time.time,
-    max_body_bytes: int = 1 << 20,
+    community_id: str = "demo", api_key: str = "demo-key", **settings: Unpack[EmulatorSettings]
 ) -> web.Application:
     """An aiohttp application serving the emulated API; its core is ``app[CORE_KEY]``."""
-    core = EmulatorCore(
-        community_id,
-        api_key,
-        plan=plan,
-        server_ids=server_ids,
-        multi=multi,
-        rate_limit=rate_limit,
-        latency=latency,
-        faults=faults,
-        api_enabled=api_enabled,
-        close_call_plan=close_call_plan,
-        clock=clock,
-        max_body_bytes=max_body_bytes,
-    )
-    app = web.Application(client_max_size=max_body_bytes)
+    core = EmulatorCore(community_id, api_key, **settings)
+    app = web.Application(client_max_size=core.max_body_bytes)
     app[CORE_KEY] = core
     app.router.add_post(r"/{category:[A-Za-z0-9_\-]+}/{name:[A-Za-z0-9_\-]+}", core.handle)
     return app

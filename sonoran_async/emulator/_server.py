@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Unpack
 
 from aiohttp import web
 
-from ._app import CORE_KEY, EmulatorCore, MultiMode, create_app
+from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, create_app
 from ._faults import Faults
 from ._state import CadState, EmulatorStats
 
@@ -26,33 +25,11 @@ class Emulator:
         community_id: str = "demo",
         api_key: str = "demo-key",
         *,
-        plan: str = "PRO",
-        server_ids: Iterable[int] = (1,),
-        multi: MultiMode = "per_item",
-        rate_limit: float | None = None,
-        latency: float = 0.0,
-        faults: Faults | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
-        api_enabled: bool = True,
-        close_call_plan: str = "STANDARD",
-        clock: Callable[[], float] = time.time,
-        max_body_bytes: int = 1 << 20,
+        **settings: Unpack[EmulatorSettings],
     ) -> None:
-        self.app = create_app(
-            community_id,
-            api_key,
-            plan=plan,
-            server_ids=server_ids,
-            multi=multi,
-            rate_limit=rate_limit,
-            latency=latency,
-            faults=faults,
-            api_enabled=api_enabled,
-            close_call_plan=close_call_plan,
-            clock=clock,
-            max_body_bytes=max_body_bytes,
-        )
+        self.app = create_app(community_id, api_key, **settings)
         self.core: EmulatorCore = self.app[CORE_KEY]
         self.host = host
         self.port = port
