@@ -288,7 +288,7 @@ class SonoranClient:
         if self._fatal is not None:
             return
         self._fatal = error
-        logger.error("stopping: the server answered %r; no further requests", error.text)
+        logger.warning("stopping: the server answered %r; no further requests", error.text)
         for lane in self._lanes.values():
             lane.fail_queued(error)
 
