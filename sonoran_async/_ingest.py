@@ -20,6 +20,7 @@ import attrs
 import orjson
 
 from ._cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, connect, rate_limit_from, target_label
+from ._codec import wire_name
 from ._errors import (
     ApiError,
     OutcomeUnknownError,
@@ -35,16 +36,9 @@ if TYPE_CHECKING:
 
     from ._client import SonoranClient
 
-#: Line keys (the wire names Sonoran documents for a CALL_911 object) -> Call911 fields.
-WIRE_KEYS: Final = {
-    "caller": "caller",
-    "location": "location",
-    "description": "description",
-    "isEmergency": "is_emergency",
-    "metaData": "meta_data",
-    "deleteAfterMinutes": "delete_after_minutes",
-    "serverId": "server_id",
-}
+#: Line keys (the wire names Sonoran documents for a CALL_911 object) -> Call911 fields,
+#: taken from the codec so that the two can never disagree.
+WIRE_KEYS: Final = {wire_name(field): field.name for field in attrs.fields(Call911)}
 _FIELD_TO_WIRE: Final = {field: key for key, field in WIRE_KEYS.items()}
 _SNAKE_HINTS: Final = {field: key for key, field in WIRE_KEYS.items() if field != key}
 _REQUIRED: Final = ("caller", "location")
