@@ -159,7 +159,7 @@ class Lane:
         self._queued_bytes += len(payload) + 1
         if not self.endpoint.coalesce:
             self._shared[payload] = future
-            future.add_done_callback(lambda _: self._shared.pop(payload, None))
+            future.add_done_callback(lambda done: self._forget_shared(payload, done))
         if self._delivery_timeout is not None and self._expiry is None:
             self._arm_expiry(self._delivery_timeout)
         if self._pump is not None:
@@ -170,6 +170,10 @@ class Lane:
             self._start_pump()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
+
+    def _forget_shared(self, payload: bytes, done: asyncio.Future[Any]) -> None:
+        if self._shared.get(payload) is done:  # not a newer identical query's entry
+            del self._shared[payload]
 
     # --- flushing ------------------------------------------------------------------------
 
