@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _codec
-from ._delivery import Counters, Delivery
+from ._delivery import Attempt, Counters, Delivery
 from ._endpoints import Endpoint
 from ._errors import (
     ENVELOPE_ERRORS,
@@ -260,9 +260,10 @@ class Lane:
     # --- sending and fan-out -------------------------------------------------------------
 
     async def _send(self, batch: list[Item]) -> None:
+        attempt = Attempt()
         try:
             body = _codec.assemble(self._prefix, [item.payload for item in batch])
-            reply = await self._delivery.exchange(self.endpoint, body, len(batch))
+            reply = await self._delivery.exchange(self.endpoint, body, len(batch), attempt)
             if reply.status >= 400:
                 self._fan_out_error(batch, reply.status, reply.body.decode("utf-8", "replace"))
             else:
@@ -273,7 +274,7 @@ class Lane:
         except asyncio.CancelledError:
             # Only aclose() cancels a send, once its deadline has passed.
             for item in batch:
-                fail(item.future, self._cut_off_error())
+                fail(item.future, self._cut_off_error(attempt.on_wire))
             raise
         except Exception as exc:  # a bug must not leave callers waiting forever
             logger.exception("%s: unexpected error while sending", self.endpoint.request_type)
@@ -282,12 +283,16 @@ class Lane:
         finally:
             self._slots.release()
 
-    def _cut_off_error(self) -> SonoranError:
-        if self.endpoint.idempotent:
-            return ClientClosedError(f"{self.endpoint.request_type}: client closed while in flight")
-        return OutcomeUnknownError(
-            f"{self.endpoint.request_type}: client closed while the request was in flight; "
-            "it may have been applied"
+    def _cut_off_error(self, on_wire: bool) -> SonoranError:
+        if on_wire and not self.endpoint.idempotent:
+            return OutcomeUnknownError(
+                f"{self.endpoint.request_type}: client closed while the request was in "
+                "flight; it may have been applied"
+            )
+        if on_wire:
+            return ClientClosedError(f"{self.endpoint.request_type}: client closed in flight")
+        return ClientClosedError(
+            f"{self.endpoint.request_type}: client closed before the request was applied"
         )
 
     def _fan_out_error(self, batch: list[Item], status: int, text: str) -> None:

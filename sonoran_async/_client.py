@@ -246,8 +246,9 @@ class SonoranClient:
     async def aclose(self) -> None:
         """Flush, wait for requests in flight up to `close_timeout`, then close.
 
-        Whatever is still queued after the deadline fails with ClientClosedError; a
-        create request cut off in flight fails with OutcomeUnknownError.
+        Whatever is still queued after the deadline, or waiting out a 429 or a backoff,
+        fails with ClientClosedError; a create request cut off while awaiting its reply
+        fails with OutcomeUnknownError.
         """
         if self._closed:
             return

@@ -44,6 +44,17 @@ class Counters:
     batch_sizes: Counter[int] = attrs.Factory(Counter)
 
 
+@attrs.define
+class Attempt:
+    """Whether a request of one exchange may be on the wire (sent, its reply not yet in).
+
+    If the exchange is cut off (client closed) while it is not, nothing was applied:
+    every earlier attempt ended in an answer or failure that means "not applied".
+    """
+
+    on_wire: bool = False
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
     """Retry-After as seconds: a number of seconds, or an HTTP date."""
     if not value:
@@ -78,7 +89,9 @@ class Delivery:
         ceiling = min(self._policy.max_delay, self._policy.base_delay * 2**attempt)
         return random.uniform(0, ceiling)
 
-    async def exchange(self, endpoint: Endpoint, body: bytes, objects: int) -> Reply:
+    async def exchange(
+        self, endpoint: Endpoint, body: bytes, objects: int, attempt: Attempt
+    ) -> Reply:
         """POST until there is an answer worth fanning out; the first token is taken already.
 
         Returns a 2xx or a non-429 4xx reply. Raises TransportError, OutcomeUnknownError
@@ -93,9 +106,11 @@ class Delivery:
             counters.requests += 1
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("POST %s (%d objects) %s", endpoint.path, objects, redacted(body))
+            attempt.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
                 reply = await self._transport.post(endpoint.path, body)
             except TransportError as exc:
+                attempt.on_wire = False
                 if exc.request_sent and not endpoint.idempotent:
                     counters.outcome_unknown += objects
                     raise OutcomeUnknownError(
@@ -108,6 +123,7 @@ class Delivery:
                 await self._retry_after_backoff(endpoint, failures, str(exc))
                 continue
 
+            attempt.on_wire = False
             status = reply.status
             if status == 429:
                 delay = parse_retry_after(reply.retry_after)

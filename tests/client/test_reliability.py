@@ -11,6 +11,7 @@ import pytest
 from sonoran_async import (
     BatchPolicy,
     Call911,
+    ClientClosedError,
     DispatchEdit,
     InvalidApiKeyError,
     NewDispatch,
@@ -229,3 +230,29 @@ async def test_soak_mixed_faults_no_call_lost_or_doubled(
             assert ids_by_caller[name] == outcome  # success: created once, with this id
     assert emu.stats.faults > 10  # the faults really happened
     assert unknown < len(names)
+
+
+async def test_close_during_a_429_wait_says_never_applied(
+    sonoran_emulator_factory: EmulatorFactory,
+) -> None:
+    emu = await sonoran_emulator_factory()
+    emu.inject("429")  # Retry-After: 1 s, longer than the close deadline
+    cad = client_for(emu, close_timeout=0.1)
+    future = await cad.submit(Call911(caller="waiting", location="x"))
+    await asyncio.sleep(0.05)  # the 429 is in, the client is waiting it out
+    await cad.aclose()
+    with pytest.raises(ClientClosedError, match="before the request was applied"):
+        await future
+    assert created_911(emu) == {}
+
+
+async def test_close_while_a_create_awaits_its_reply_is_outcome_unknown(
+    sonoran_emulator_factory: EmulatorFactory,
+) -> None:
+    emu = await sonoran_emulator_factory(latency=0.5)
+    cad = client_for(emu, close_timeout=0.05)
+    future = await cad.submit(Call911(caller="in flight", location="x"))
+    await asyncio.sleep(0.02)
+    await cad.aclose()
+    with pytest.raises(OutcomeUnknownError):
+        await future
