@@ -77,6 +77,9 @@ exit status:
 """
 
 
+_YIELD_EVERY: Final = 256  # lines parsed between two turns of the event loop
+
+
 class LineError(Exception):
     """A line that cannot become a Call911; the message is the reason."""
 
@@ -258,6 +261,10 @@ class Ingestor:
                     continue
                 self._outstanding += 1
                 future.add_done_callback(functools.partial(settled, number, raw))
+                if number % _YIELD_EVERY == 0:
+                    # submit() only suspends when the queue is full: let requests leave
+                    # (and the progress bar move) while the rest of the file is parsed.
+                    await asyncio.sleep(0)
         self._reading = False
         if self._outstanding:
             await self._all_settled.wait()
