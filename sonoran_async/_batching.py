@@ -26,6 +26,7 @@ from ._errors import (
     ApiError,
     ClientClosedError,
     DeliveryTimeoutError,
+    EndpointNotEnabledError,
     OutcomeUnknownError,
     ProtocolError,
     SonoranError,
@@ -297,6 +298,9 @@ class Lane:
 
     def _fan_out_error(self, batch: list[Item], status: int, text: str) -> None:
         error = error_from_reply(status, text)
+        if isinstance(error, EndpointNotEnabledError):
+            plan = self.endpoint.plan.name.replace("_", " ")
+            error.add_note(f"{self.endpoint.request_type} needs the {plan} plan or higher")
         if len(batch) == 1 or isinstance(error, ENVELOPE_ERRORS):
             if error.fatal:
                 self._on_fatal(error)

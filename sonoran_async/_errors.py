@@ -7,7 +7,7 @@ text, the request type and field names only.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class SonoranError(Exception):
@@ -22,9 +22,9 @@ class ValidationError(SonoranError, ValueError):
         self.field = field
         self.message = message
 
-    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str]]:
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, str], dict[str, Any]]:
         # Without this, pickle and copy.copy call __init__ with the formatted text only.
-        return (type(self), (self.field, self.message))
+        return (type(self), (self.field, self.message), self.__dict__)
 
 
 class ApiError(SonoranError):
@@ -39,8 +39,8 @@ class ApiError(SonoranError):
         self.status = status
         self.text = text
 
-    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str]]:
-        return (type(self), (self.status, self.text))
+    def __reduce__(self) -> tuple[type[ApiError], tuple[int, str], dict[str, Any]]:
+        return (type(self), (self.status, self.text), self.__dict__)  # notes included
 
 
 class InvalidRequestTypeError(ApiError):
@@ -88,8 +88,10 @@ class RateLimitedError(SonoranError):
         super().__init__(message)
         self.retry_after = retry_after
 
-    def __reduce__(self) -> tuple[type[RateLimitedError], tuple[str, float | None]]:
-        return (type(self), (str(self.args[0]), self.retry_after))
+    def __reduce__(
+        self,
+    ) -> tuple[type[RateLimitedError], tuple[str, float | None], dict[str, Any]]:
+        return (type(self), (str(self.args[0]), self.retry_after), self.__dict__)
 
 
 class TransportError(SonoranError):

@@ -24,8 +24,9 @@ async def test_plan_gating_fails_that_endpoint_only_and_is_not_fatal(
 ) -> None:
     emu = await sonoran_emulator_factory(plan="STANDARD")
     async with client_for(emu) as cad:
-        with pytest.raises(EndpointNotEnabledError):
+        with pytest.raises(EndpointNotEnabledError) as caught:
             await cad.get_calls()
+        assert caught.value.__notes__ == ["GET_CALLS needs the PLUS plan or higher"]
         with pytest.raises(EndpointNotEnabledError):
             await cad.new_dispatch(NewDispatch(title="needs PLUS"))
         call_id = await cad.call_911(Call911(caller="still fine", location="x"))
