@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from types import TracebackType
 from typing import Any, Self, overload
@@ -97,7 +98,11 @@ class SonoranClient:
         self._counters = Counters()
         self._limiter = RateLimiter(rate_limit)
         self._delivery = Delivery(
-            self._transport, self._limiter, retry or RetryPolicy(), self._counters
+            self._transport,
+            self._limiter,
+            retry or RetryPolicy(),
+            self._counters,
+            fatal=lambda: self._fatal,
         )
         self._pending = PendingBudget(self._policy.max_pending)
         self._lanes = {
@@ -280,7 +285,7 @@ class SonoranClient:
 
     def _check_open(self) -> None:
         if self._fatal is not None:
-            raise type(self._fatal)(self._fatal.status, self._fatal.text)
+            raise copy.copy(self._fatal)
         if self._closed:
             raise ClientClosedError("the client is closed")
 

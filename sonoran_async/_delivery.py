@@ -11,17 +11,19 @@ The rules (DESIGN.md, "Rate limits and retries"):
 from __future__ import annotations
 
 import asyncio
+import copy
 import email.utils
 import logging
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import attrs
 
 from ._codec import redacted
 from ._endpoints import Endpoint
-from ._errors import OutcomeUnknownError, RateLimitedError, TransportError
+from ._errors import ApiError, OutcomeUnknownError, RateLimitedError, TransportError
 from ._policies import RetryPolicy
 from ._ratelimit import RateLimiter
 from ._transport import Reply, Transport
@@ -78,11 +80,13 @@ class Delivery:
         limiter: RateLimiter,
         policy: RetryPolicy,
         counters: Counters,
+        fatal: Callable[[], ApiError | None],
     ) -> None:
         self._transport = transport
         self._limiter = limiter
         self._policy = policy
         self._counters = counters
+        self._fatal = fatal  # the error that stopped the client, if one has
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)]."""
@@ -103,6 +107,8 @@ class Delivery:
         counters.items += objects
         counters.batch_sizes[objects] += 1
         while True:
+            if (stopped := self._fatal()) is not None:  # e.g. while backing off
+                raise copy.copy(stopped)
             counters.requests += 1
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("POST %s (%d objects) %s", endpoint.path, objects, redacted(body))

@@ -22,7 +22,7 @@ from sonoran_async import (
     SonoranError,
     TransportError,
 )
-from sonoran_async._delivery import parse_retry_after
+from sonoran_async._delivery import Delivery, parse_retry_after
 from sonoran_async.emulator import Faults
 from sonoran_async.testing import EmulatorFactory
 
@@ -256,3 +256,19 @@ async def test_close_while_a_create_awaits_its_reply_is_outcome_unknown(
     await cad.aclose()
     with pytest.raises(OutcomeUnknownError):
         await future
+
+
+async def test_fatal_error_stops_a_batch_waiting_to_retry_in_another_lane(
+    sonoran_emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Delivery, "backoff", lambda self, attempt: 0.3)
+    emu = await sonoran_emulator_factory(api_key="right-key")
+    emu.inject("503")  # the first request (a CALL_911) backs off 0.3 s
+    async with client_for(emu) as cad:  # uses "demo-key"
+        waiting = asyncio.create_task(cad.call_911(Call911(caller="x", location="y")))
+        await asyncio.sleep(0.05)
+        with pytest.raises(InvalidApiKeyError):
+            await cad.get_calls()
+        with pytest.raises(InvalidApiKeyError):
+            await waiting  # not re-sent with the dead key
+    assert emu.stats.requests == 2
