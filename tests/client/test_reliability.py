@@ -190,9 +190,15 @@ async def test_api_key_never_reaches_logs_reprs_or_errors(
     assert not [line for line in seen if SECRET in line]
 
 
-@pytest.mark.soak
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(3_000, marks=pytest.mark.soak),
+        pytest.param(50_000, marks=pytest.mark.soak_long),  # opt in: pytest -m soak_long
+    ],
+)
 async def test_soak_mixed_faults_no_call_lost_or_doubled(
-    sonoran_emulator_factory: EmulatorFactory,
+    sonoran_emulator_factory: EmulatorFactory, size: int
 ) -> None:
     faults = Faults(
         error_503=0.08,
@@ -208,7 +214,7 @@ async def test_soak_mixed_faults_no_call_lost_or_doubled(
     rng = random.Random(7)
     batch = BatchPolicy(max_items=25, max_in_flight=4)
     retry = RetryPolicy(max_attempts=8, base_delay=0.001, max_delay=0.01)
-    names = [f"soak-{i}" for i in range(3000)]
+    names = [f"soak-{i}" for i in range(size)]
     async with client_for(emu, batch=batch, retry=retry) as cad:
         futures = []
         for name in names:
