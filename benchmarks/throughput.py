@@ -43,6 +43,7 @@ import aiohttp
 import orjson
 
 from sonoran_async import BatchPolicy, Call911, RateLimit, SonoranClient
+from sonoran_async._demo import percentile
 from sonoran_async._transport import Reply
 
 COMMUNITY, KEY = "bench", "bench-key"
@@ -163,13 +164,6 @@ def wire_pool() -> list[dict[str, Any]]:
         }
         for i in range(POOL_SIZE)
     ]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def settle(futures: list[asyncio.Future[int]]) -> int:
@@ -322,10 +316,10 @@ async def latency_run(
                 bare_ms.append((t2 - t1) * 1000)
     result = {
         "samples": samples,
-        "client_p50_ms": pct(client_ms, 50),
-        "client_p99_ms": pct(client_ms, 99),
-        "bare_p50_ms": pct(bare_ms, 50),
-        "bare_p99_ms": pct(bare_ms, 99),
+        "client_p50_ms": percentile(client_ms, 50),
+        "client_p99_ms": percentile(client_ms, 99),
+        "bare_p50_ms": percentile(bare_ms, 50),
+        "bare_p99_ms": percentile(bare_ms, 99),
     }
     result["added_p50_ms"] = result["client_p50_ms"] - result["bare_p50_ms"]
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
