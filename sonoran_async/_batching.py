@@ -242,18 +242,15 @@ class Lane:
         while queue and len(batch) < limit:
             item = queue[0]
             size = len(item.payload) + 1
-            if item.future.done():  # cancelled or expired while queued: never sent
-                queue.popleft()
-                taken += 1
-                self._queued_bytes -= size
-                continue
-            if batch and size > room:
+            live = not item.future.done()  # a cancelled or expired item is dropped, unsent
+            if live and batch and size > room:
                 break
             queue.popleft()
             taken += 1
             self._queued_bytes -= size
-            room -= size
-            batch.append(item)
+            if live:
+                room -= size
+                batch.append(item)
         if taken:
             self._pending.give_back(taken)
         return batch
@@ -409,13 +406,13 @@ class Lane:
 
     def fail_queued(self, error: SonoranError) -> None:
         """Fail every item not yet sent (fatal stop, or close)."""
-        for queue in (self._queue, self._resend):
-            while queue:
-                item = queue.popleft()
-                if queue is self._queue:
-                    self._pending.give_back(1)
-                fail(item.future, _clone(error))
+        items = (*self._queue, *self._resend)
+        self._pending.give_back(len(self._queue))  # re-sends were counted out already
+        self._queue.clear()
+        self._resend.clear()
         self._queued_bytes = 0
+        for item in items:
+            fail(item.future, _clone(error))
 
     async def abort(self) -> None:
         """After close's deadline: fail what is queued, cut off what is in flight."""
