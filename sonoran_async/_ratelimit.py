@@ -42,13 +42,11 @@ class RateLimiter:
         return max(gate, (1.0 - self._tokens) / self._rate.per_second)
 
     async def acquire(self) -> None:
-        if not self._lock.locked() and self.delay() == 0:  # nobody waiting, token ready
-            if self._rate is not None:
-                self._tokens -= 1.0
-            return
-        async with self._lock:
-            # A timed wait by design: the next token's time is known, no event will come.
-            while (wait := self.delay()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(wait)
-            if self._rate is not None:
-                self._tokens -= 1.0
+        if self._lock.locked() or self.delay() > 0:  # others queued first, or no token yet
+            async with self._lock:
+                # A timed wait by design: the next token's time is known, no event will come.
+                while (wait := self.delay()) > 0:  # noqa: ASYNC110
+                    await asyncio.sleep(wait)
+        # No await since the last check (releasing the lock does not yield): take it now.
+        if self._rate is not None:
+            self._tokens -= 1.0
