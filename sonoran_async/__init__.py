@@ -44,6 +44,7 @@ from ._models import (
     UnitStatus,
 )
 from ._policies import BatchPolicy, RateLimit, RetryPolicy
+from ._ratelimit import Limiter, LocalLimiter
 from ._transport import AiohttpTransport, Reply, Transport
 
 __version__ = "0.1.0"
@@ -72,6 +73,8 @@ __all__ = [
     "InvalidApiKeyError",
     "InvalidCommunityIdError",
     "InvalidRequestTypeError",
+    "Limiter",
+    "LocalLimiter",
     "MissingEditableFieldsError",
     "NewDispatch",
     "Origin",

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from . import _codec
-from ._delivery import Attempt, Counters, Delivery
+from ._delivery import BUCKET, Attempt, Counters, Delivery
 from ._endpoints import Endpoint
 from ._errors import (
     ENVELOPE_ERRORS,
@@ -35,7 +36,7 @@ from ._errors import (
     is_error_line,
 )
 from ._policies import BatchPolicy
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limiter
 
 logger = logging.getLogger("sonoran_async")
 
@@ -108,7 +109,7 @@ class Lane:
         policy: BatchPolicy,
         *,
         delivery: Delivery,
-        limiter: RateLimiter,
+        limiter: Limiter,
         counters: Counters,
         pending: PendingBudget,
         on_fatal: Callable[[ApiError], None],
@@ -214,7 +215,7 @@ class Lane:
                     return
                 await self._slots.acquire()
                 try:
-                    await self._limiter.acquire()
+                    await self._limiter.acquire(BUCKET, math.inf)
                 except BaseException:
                     self._slots.release()
                     raise

@@ -28,7 +28,7 @@ from ._models import (
     Request,
 )
 from ._policies import BatchPolicy, RateLimit, RetryPolicy
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limiter, LocalLimiter
 from ._transport import AiohttpTransport, Transport
 
 logger = logging.getLogger("sonoran_async")
@@ -72,7 +72,7 @@ class SonoranClient:
         base_url: str = DEFAULT_BASE_URL,
         server_id: int = 1,
         batch: BatchPolicy | None = None,
-        rate_limit: RateLimit | None = RateLimit(),  # noqa: B008 (frozen, shared safely)
+        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 (frozen, shared safely)
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float | None = 30.0,
@@ -96,7 +96,11 @@ class SonoranClient:
         self._close_timeout = close_timeout
         self._delivery_timeout = delivery_timeout
         self._counters = Counters()
-        self._limiter = RateLimiter(rate_limit)
+        self._limiter: Limiter = (
+            LocalLimiter(rate_limit)
+            if rate_limit is None or isinstance(rate_limit, RateLimit)
+            else rate_limit
+        )
         self._delivery = Delivery(
             self._transport,
             self._limiter,
@@ -269,6 +273,7 @@ class SonoranClient:
         finally:
             await asyncio.gather(*(lane.abort() for lane in lanes))
             await self._transport.aclose()
+            await self._limiter.aclose()
 
     async def __aenter__(self) -> Self:
         return self

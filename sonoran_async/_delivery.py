@@ -14,6 +14,7 @@ import asyncio
 import copy
 import email.utils
 import logging
+import math
 import random
 import time
 from collections import Counter
@@ -25,12 +26,14 @@ from ._codec import redacted
 from ._endpoints import Endpoint
 from ._errors import ApiError, OutcomeUnknownError, RateLimitedError, TransportError
 from ._policies import RetryPolicy
-from ._ratelimit import RateLimiter
+from ._ratelimit import Limiter
 from ._transport import Reply, Transport
 
 logger = logging.getLogger("sonoran_async")
 
 _GATEWAY_BUSY = frozenset({502, 503, 504})
+#: v1 publishes one budget for every request type of a community.
+BUCKET = "v1"
 
 
 @attrs.define
@@ -77,7 +80,7 @@ class Delivery:
     def __init__(
         self,
         transport: Transport,
-        limiter: RateLimiter,
+        limiter: Limiter,
         policy: RetryPolicy,
         counters: Counters,
         fatal: Callable[[], ApiError | None],
@@ -146,8 +149,8 @@ class Delivery:
                 logger.warning(
                     "%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay
                 )
-                self._limiter.pause(delay)
-                await self._limiter.acquire()
+                await self._limiter.rate_limited(BUCKET, delay)
+                await self._limiter.acquire(BUCKET, math.inf)
                 continue
             if status < 500:
                 return reply
@@ -177,4 +180,4 @@ class Delivery:
             delay,
         )
         await asyncio.sleep(delay)
-        await self._limiter.acquire()
+        await self._limiter.acquire(BUCKET, math.inf)

@@ -1,52 +1,99 @@
-"""A token bucket with a pause gate, shared by every lane of one client."""
+"""The request budget: a `Limiter` protocol and the in-process implementation.
+
+One reservation per request. A limiter computes when the request may go (GCRA: a
+theoretical arrival time advanced by one interval per request, with `burst` requests of
+tolerance), books that slot, and the caller sleeps once. A wait longer than the caller's
+`max_wait` is refused without booking anything. A 429 pauses the whole bucket.
+
+`RedisRateLimit` implements the same protocol across processes.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
+from typing import Protocol
 
+from ._clock import SYSTEM_CLOCK, Clock
+from ._errors import RateLimitedError
 from ._policies import RateLimit
 
 
-class RateLimiter:
-    """Hands out one token per request; `pause()` holds every lane back (after a 429).
+class Limiter(Protocol):
+    """What the client needs from a rate budget (local, or shared through Redis)."""
 
-    Waiters are served in arrival order (the lock is FIFO), and waiting never blocks the
-    event loop. `rate=None` keeps only the pause gate.
-    """
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        """Book one request in `bucket` and wait for its slot; return the seconds waited.
 
-    def __init__(self, rate: RateLimit | None, clock: Callable[[], float] = time.monotonic):
+        Raises RateLimitedError, booking nothing, if the slot is more than `max_wait`
+        seconds away.
+        """
+        ...
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        """A 429: hold every request of `bucket` back for `retry_after` seconds."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Bucket:
+    __slots__ = ("paused_until", "tat")
+
+    def __init__(self) -> None:
+        self.tat = 0.0  # theoretical arrival time of the next request
+        self.paused_until = 0.0
+
+
+class LocalLimiter:
+    """GCRA buckets in this process; `rate=None` keeps only the 429 pause."""
+
+    def __init__(self, rate: RateLimit | None, clock: Clock = SYSTEM_CLOCK) -> None:
         self._rate = rate
         self._clock = clock
-        self._tokens = float(rate.burst) if rate else 0.0
-        self._stamp = clock()
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        self._buckets: dict[str, _Bucket] = {}
 
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+    def _bucket(self, name: str) -> _Bucket:
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            bucket = self._buckets[name] = _Bucket()
+        return bucket
 
-    def delay(self) -> float:
-        """Seconds until a token could be taken (0 if one is available now)."""
-        now = self._clock()
-        gate = max(self._paused_until - now, 0.0)
-        if self._rate is None:
-            return gate
-        self._tokens = min(
-            float(self._rate.burst), self._tokens + (now - self._stamp) * self._rate.per_second
-        )
-        self._stamp = now
-        if self._tokens >= 1.0:
-            return gate
-        return max(gate, (1.0 - self._tokens) / self._rate.per_second)
+    def reserve(self, bucket: str, max_wait: float) -> float:
+        """Book the next slot of `bucket`; the seconds until it (no waiting here)."""
+        state = self._bucket(bucket)
+        now = self._clock.monotonic()
+        start = max(now, state.paused_until)
+        rate = self._rate
+        if rate is None:
+            wait = start - now
+            if wait > max_wait:
+                raise _too_long(bucket, wait)
+            return wait
+        interval = 1.0 / rate.per_second
+        tolerance = (rate.burst - 1) * interval
+        tat = max(state.tat, start)
+        allowed_at = max(tat - tolerance, start)
+        wait = allowed_at - now
+        if wait > max_wait:
+            raise _too_long(bucket, wait)
+        state.tat = tat + interval
+        return wait
 
-    async def acquire(self) -> None:
-        if self._lock.locked() or self.delay() > 0:  # others queued first, or no token yet
-            async with self._lock:
-                # A timed wait by design: the next token's time is known, no event will come.
-                while (wait := self.delay()) > 0:  # noqa: ASYNC110
-                    await asyncio.sleep(wait)
-        # No await since the last check (releasing the lock does not yield): take it now.
-        if self._rate is not None:
-            self._tokens -= 1.0
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        wait = self.reserve(bucket, max_wait)
+        if wait > 0:
+            await self._clock.sleep(wait)
+        return wait
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        state = self._bucket(bucket)
+        state.paused_until = max(state.paused_until, self._clock.monotonic() + retry_after)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _too_long(bucket: str, wait: float) -> RateLimitedError:
+    return RateLimitedError(
+        f"rate budget {bucket!r}: the next slot is {wait:.1f}s away, past the wait allowed",
+        retry_after=wait,
+    )

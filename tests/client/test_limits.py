@@ -6,56 +6,62 @@ import asyncio
 
 import pytest
 
-from sonoran_async import RateLimit
+from sonoran_async import RateLimit, RateLimitedError
 from sonoran_async._batching import PendingBudget
-from sonoran_async._ratelimit import RateLimiter
+from sonoran_async._ratelimit import LocalLimiter
+from tests.virtual_clock import VirtualClock
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+INF = float("inf")
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    monkeypatch.setattr("sonoran_async._ratelimit.asyncio.sleep", fake.sleep)
-    return fake
+def clock() -> VirtualClock:
+    return VirtualClock()
 
 
-async def test_burst_then_the_sustained_rate(clock: FakeClock) -> None:
-    limiter = RateLimiter(RateLimit(per_second=2.0, burst=3), clock=clock)
+async def test_burst_then_the_sustained_rate(clock: VirtualClock) -> None:
+    limiter = LocalLimiter(RateLimit(per_second=2.0, burst=3), clock=clock)
     for _ in range(3):
-        await limiter.acquire()
+        await limiter.acquire("v1", INF)
     assert clock.now == 0.0  # the burst costs no wait
     for _ in range(4):
-        await limiter.acquire()
+        await limiter.acquire("v1", INF)
     assert clock.now == pytest.approx(2.0)  # then one token every 0.5 s
 
 
-async def test_idle_time_refills_no_more_than_the_burst(clock: FakeClock) -> None:
-    limiter = RateLimiter(RateLimit(per_second=1.0, burst=2), clock=clock)
+async def test_idle_time_refills_no_more_than_the_burst(clock: VirtualClock) -> None:
+    limiter = LocalLimiter(RateLimit(per_second=1.0, burst=2), clock=clock)
     clock.now = 100.0
     for _ in range(3):
-        await limiter.acquire()
+        await limiter.acquire("v1", INF)
     assert clock.now == pytest.approx(101.0)
 
 
-async def test_pause_holds_every_acquirer_even_without_a_rate(clock: FakeClock) -> None:
-    limiter = RateLimiter(None, clock=clock)
-    await limiter.acquire()
+async def test_pause_holds_every_acquirer_even_without_a_rate(clock: VirtualClock) -> None:
+    limiter = LocalLimiter(None, clock=clock)
+    await limiter.acquire("v1", INF)
     assert clock.now == 0.0
-    limiter.pause(7.5)
-    await limiter.acquire()
+    await limiter.rate_limited("v1", 7.5)
+    await limiter.acquire("v1", INF)
     assert clock.now == pytest.approx(7.5)
+
+
+async def test_a_slot_too_far_away_is_refused_without_booking(clock: VirtualClock) -> None:
+    limiter = LocalLimiter(RateLimit(per_second=1.0, burst=1), clock=clock)
+    await limiter.acquire("v1", INF)
+    with pytest.raises(RateLimitedError) as caught:
+        await limiter.acquire("v1", 0.5)
+    assert caught.value.retry_after == pytest.approx(1.0)
+    assert clock.now == 0.0
+    await limiter.acquire("v1", 1.0)  # the refused call booked nothing: the slot is still at 1 s
+    assert clock.now == pytest.approx(1.0)
+
+
+async def test_buckets_are_independent(clock: VirtualClock) -> None:
+    limiter = LocalLimiter(RateLimit(per_second=1.0, burst=1), clock=clock)
+    await limiter.acquire("a", INF)
+    await limiter.acquire("b", INF)
+    assert clock.now == 0.0
 
 
 async def test_budget_hands_slots_to_waiters_in_arrival_order() -> None:
