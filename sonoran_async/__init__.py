@@ -5,8 +5,10 @@ carries all their objects; each caller gets its own typed result back. An emulat
 API ships in `sonoran_async.emulator`.
 """
 
-from ._client import DEFAULT_BASE_URL, ClientStats, SonoranClient
-from ._endpoints import Plan
+from ._client import DEFAULT_BASE_URL, SonoranClient
+from ._clock import Clock, SystemClock
+from ._endpoints import ENDPOINTS, Endpoint, Merge
+from ._enums import CallStatus, CallType, Origin, Plan, UnitStatus
 from ._errors import (
     ApiError,
     ApiNotEnabledError,
@@ -27,29 +29,28 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
-from ._models import (
-    Call911,
-    CallNote,
-    CallsQuery,
-    CallsSnapshot,
-    CallStatus,
-    CallType,
-    CloseCall,
-    DispatchCall,
-    DispatchEdit,
-    EmergencyCall,
-    NewDispatch,
-    Origin,
-    Remove911,
-    UnitStatus,
-)
-from ._policies import BatchPolicy, RateLimit, RetryPolicy
+from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
+from ._policies import TOKEN_KEY, BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter, LocalLimiter
+from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
+from ._sender import MultiObject
+from ._state import ClientState
+from ._stats import ClientStats
 from ._transport import AiohttpTransport, Reply, Transport
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "TOKEN_KEY",
+    "SystemClock",
+    "Request",
+    "ReconcilePolicy",
+    "MultiObject",
+    "Merge",
+    "Endpoint",
+    "ENDPOINTS",
+    "Clock",
+    "ClientState",
     "DEFAULT_BASE_URL",
     "AiohttpTransport",
     "ApiError",

@@ -247,13 +247,13 @@ def render_calls(snapshot: CallsSnapshot, console: Console, call_type: int) -> N
             table.add_row(
                 str(call.call_id),
                 str(call.priority),
-                call.status.name,
-                call.origin.name,
+                call.status.name if call.status is not None else "?",
+                call.origin.name if call.origin is not None else "?",
                 call.code,
                 call.title,
                 call.address or call.block,
                 call.postal,
-                str(len(call.notes)),
+                str(len(call.notes or ())),
             )
         return table
 

@@ -3,58 +3,57 @@
 from __future__ import annotations
 
 import asyncio
-import copy
+import functools
+import itertools
 import logging
+import secrets
+import warnings
 from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 import attrs
 
-from . import _codec
-from ._batching import Lane, PendingBudget
-from ._delivery import Counters, Delivery
-from ._endpoints import BY_REQUEST, ENDPOINTS
-from ._errors import ApiError, ClientClosedError, QueueFullError, SonoranError, ValidationError
-from ._models import (
-    Call911,
-    CallsQuery,
-    CallsSnapshot,
-    CallType,
-    CloseCall,
-    DispatchEdit,
-    NewDispatch,
-    Remove911,
-    Request,
-)
-from ._policies import BatchPolicy, RateLimit, RetryPolicy
+from ._batch import Batch, Item
+from ._clock import SYSTEM_CLOCK, Clock
+from ._codec import encode_object, envelope_prefix, token_room
+from ._delivery import BUCKET, Counters, Delivery
+from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Merge, describe_requests
+from ._enums import CallType
+from ._errors import ClientClosedError, QueueFullError, SonoranError, ValidationError
+from ._flow import PendingBudget
+from ._lane import Lane
+from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
+from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter, LocalLimiter
+from ._reconcile import Reconciler
+from ._replies import CallsSnapshot
+from ._sender import Sender
+from ._state import ClientState, Lifecycle
+from ._stats import ClientStats
 from ._transport import AiohttpTransport, Transport
 
 logger = logging.getLogger("sonoran_async")
 
-DEFAULT_BASE_URL = "https://api.sonorancad.com"
+DEFAULT_BASE_URL: Final = "https://api.sonorancad.com"
+_DEFAULT_TIMEOUT: Final = 30.0
+_UNSET: Any = object()
+ResultT = TypeVar("ResultT")
+
+#: Retries off: one attempt, and a 429 fails at once.
+_NO_RETRY: Final = RetryPolicy(max_attempts=1, max_rate_limit_wait=0.0)
 
 
-@attrs.frozen(kw_only=True)
-class ClientStats:
-    """A snapshot of what the client has done so far."""
+class _Key:
+    """The API key, held so that no repr, log or frame local shows it."""
 
-    requests: int  # HTTP requests sent, retries and re-sends included
-    items: int  # objects handed to the server (a retried batch counts once)
-    retries: int  # re-sends after a transport failure or 5xx
-    rate_limited: int  # 429 replies waited out
-    resent: int  # objects re-sent alone after a reply had no line for them
-    outcome_unknown: int  # create objects that may or may not have been applied
-    pending: int  # queued, not yet sent
-    in_flight: int  # requests awaiting a reply
-    batch_sizes: dict[int, int]  # objects per request -> number of requests
-    single_object_lanes: tuple[str, ...]  # request types sending one object per request
+    __slots__ = ("value",)
 
-    @property
-    def mean_batch_size(self) -> float:
-        batches = sum(self.batch_sizes.values())
-        return self.items / batches if batches else 0.0
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<api key>"
 
 
 class SonoranClient:
@@ -62,6 +61,8 @@ class SonoranClient:
 
     Concurrent calls of one request type are sent together in one `data` array; each
     caller still gets its own result or its own error. See the README for the contract.
+    `None` turns a knob off: `batch=None` (one object per request), `rate_limit=None`
+    (no limiter), `retry=None` (no retries), `reconcile=None` (no GET_CALLS look-ups).
     """
 
     def __init__(
@@ -69,144 +70,191 @@ class SonoranClient:
         community_id: str,
         api_key: str,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = _UNSET,
         server_id: int = 1,
-        batch: BatchPolicy | None = None,
-        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008 (frozen, shared safely)
-        retry: RetryPolicy | None = None,
+        batch: BatchPolicy | None = BatchPolicy(),  # noqa: B008 (frozen, shared safely)
+        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008
+        reconcile: ReconcilePolicy | None = ReconcilePolicy(),  # noqa: B008
         session: aiohttp.ClientSession | None = None,
-        timeout: float | None = 30.0,
-        delivery_timeout: float | None = None,
+        timeout: float | None = _UNSET,
+        delivery_timeout: float | None = _UNSET,
         close_timeout: float = 10.0,
         transport: Transport | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        key = _Key(api_key)
+        del api_key  # from here on only in `key`, whose repr hides it
         if not isinstance(community_id, str) or not community_id:
             raise ValidationError("community_id", "must be a non-empty str")
-        if not isinstance(api_key, str) or not api_key:
+        if not isinstance(key.value, str) or not key.value:
             raise ValidationError("api_key", "must be a non-empty str")
         if isinstance(server_id, bool) or not isinstance(server_id, int) or server_id < 0:
             raise ValidationError("server_id", f"must be an int >= 0, got {server_id!r}")
+        policy = batch if batch is not None else BatchPolicy(max_items=1)
+        if delivery_timeout is not _UNSET:
+            warnings.warn(
+                "SonoranClient(delivery_timeout=...) is deprecated; use "
+                "BatchPolicy(delivery_timeout=...)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            policy = attrs.evolve(policy, delivery_timeout=delivery_timeout)
+        if transport is not None:
+            given = [
+                name
+                for name, value in (
+                    ("base_url", base_url),
+                    ("session", session),
+                    ("timeout", timeout),
+                )
+                if value is not _UNSET and value is not None
+            ]
+            if given:
+                raise TypeError(
+                    f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
+                )
+        base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
-        self._policy = batch or BatchPolicy()
+        self._policy = policy
         self._transport: Transport = transport or AiohttpTransport(
-            base_url, session=session, timeout=timeout
+            base_url, session=session, timeout=_DEFAULT_TIMEOUT if timeout is _UNSET else timeout
         )
         self._close_timeout = close_timeout
-        self._delivery_timeout = delivery_timeout
         self._counters = Counters()
         self._limiter: Limiter = (
-            LocalLimiter(rate_limit)
-            if rate_limit is None or isinstance(rate_limit, RateLimit)
-            else rate_limit
+            rate_limit
+            if rate_limit is not None and not isinstance(rate_limit, RateLimit)
+            else LocalLimiter(rate_limit, clock)
         )
+        retry_policy = retry if retry is not None else _NO_RETRY
+        self._lifecycle = Lifecycle(self._fail_queued)
         self._delivery = Delivery(
             self._transport,
             self._limiter,
-            retry or RetryPolicy(),
+            retry_policy,
             self._counters,
-            fatal=lambda: self._fatal,
+            clock=clock,
+            secret=key.value.encode(),
+            stopped=self._lifecycle.stopped,
         )
-        self._pending = PendingBudget(self._policy.max_pending)
-        self._lanes = {
-            endpoint.request_type: Lane(
-                endpoint,
-                _codec.envelope_prefix(community_id, api_key, endpoint.request_type),
-                self._policy,
-                delivery=self._delivery,
-                limiter=self._limiter,
-                counters=self._counters,
-                pending=self._pending,
-                on_fatal=self._stop,
-                delivery_timeout=delivery_timeout,
+        self._token_key = reconcile.token_key if reconcile is not None else None
+        tokens = (f"{secrets.token_hex(6)}-{n:x}" for n in itertools.count())
+        reconciler = (
+            Reconciler(
+                self._delivery.exchange,
+                envelope_prefix(community_id, key.value, GET_CALLS.request_type),
+                self._token_key,
             )
-            for endpoint in ENDPOINTS
-        }
-        self._fatal: ApiError | None = None
-        self._closed = False
+            if reconcile is not None
+            else None
+        )
+        self._pending = PendingBudget(policy.max_pending)
+        self._lanes: dict[str, Lane] = {}
+        self._senders: dict[str, Sender] = {}
+        for endpoint in ENDPOINTS:
+            prefix = envelope_prefix(community_id, key.value, endpoint.request_type)
+            token_key = self._token_key if endpoint.creates else None
+            lane = Lane(
+                endpoint,
+                len(prefix),
+                policy,
+                token_room=token_room(token_key) if token_key is not None else 0,
+                send=functools.partial(self._send, endpoint.request_type),
+                limiter=self._limiter,
+                bucket=BUCKET,
+                max_wait=retry_policy.max_rate_limit_wait,
+                pending=self._pending,
+            )
+            self._lanes[endpoint.request_type] = lane
+            self._senders[endpoint.request_type] = Sender(
+                endpoint,
+                prefix,
+                lane,
+                delivery=self._delivery,
+                reconciler=reconciler,
+                counters=self._counters,
+                lifecycle=self._lifecycle,
+                tokens=tokens if token_key is not None else None,
+                token_key=token_key,
+            )
 
     def __repr__(self) -> str:  # the key stays out
         return (
             f"<SonoranClient community_id={self._community_id!r} base_url={self._base_url!r} "
-            f"server_id={self._server_id}>"
+            f"server_id={self._server_id} state={self._lifecycle.state.value}>"
         )
+
+    @property
+    def state(self) -> ClientState:
+        return self._lifecycle.state
 
     # --- the bulk path -----------------------------------------------------------------
 
-    @overload
-    async def submit(self, request: Call911 | NewDispatch) -> asyncio.Future[int]: ...
-    @overload
-    async def submit(self, request: CallsQuery) -> asyncio.Future[CallsSnapshot]: ...
-    @overload
-    async def submit(
-        self, request: DispatchEdit | Remove911 | CloseCall
-    ) -> asyncio.Future[None]: ...
-
-    async def submit(self, request: Request) -> asyncio.Future[Any]:
+    async def submit(self, request: Request[ResultT]) -> asyncio.Future[ResultT]:
         """Queue one request and return its future at once: no task per item.
 
         This is the path for ingestion jobs: submit thousands, then await the futures
         (or `asyncio.gather` them). It only suspends when `max_pending` items are
         already queued (`on_full="block"`); with `on_full="error"` it raises
-        QueueFullError instead. Results: the new id (Call911, NewDispatch), a
-        CallsSnapshot (CallsQuery), None for the rest.
+        QueueFullError instead. The future's result is what the request's endpoint
+        answers: the new id for a create, a CallsSnapshot for CallsQuery, None otherwise.
         """
-        endpoint = BY_REQUEST.get(type(request))
+        endpoint = FOR_REQUEST.get(type(request))
         if endpoint is None:
-            raise TypeError(
-                "submit() takes Call911, NewDispatch, DispatchEdit, Remove911, CloseCall or "
-                f"CallsQuery, got {type(request).__name__}"
-            )
-        self._check_open()
+            raise TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
+        self._lifecycle.check_open()
         lane = self._lanes[endpoint.request_type]
-        payload = _codec.encode_object(request, self._server_id)
+        payload, token = encode_object(
+            request, self._server_id, self._token_key if endpoint.creates else None
+        )
         lane.check_size(payload)
-        if not endpoint.coalesce and (shared := lane.shared(payload)) is not None:
+        single_flight = endpoint.merge is Merge.SINGLE_FLIGHT
+        if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
         if not self._pending.try_take():
             if self._policy.on_full == "error":
                 raise QueueFullError(f"{self._policy.max_pending} items already queued")
             await self._pending.take()
             try:
-                self._check_open()  # it may have closed while we waited
-            except SonoranError:
+                self._lifecycle.check_open()  # it may have closed while we waited
+            except (SonoranError, RuntimeError):
                 self._pending.give_back(1)
                 raise
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        lane.put(payload, future)
-        if not endpoint.coalesce:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        lane.put(Item(payload, request, token, future, loop.time()))
+        if single_flight:
             # Callers share the queued future through children, so that one caller's
             # cancellation never cancels the others'.
-            shared = lane.shared(payload)
-            assert shared is not None
-            return shared
+            child = lane.shared(payload)
+            assert child is not None
+            return child
         return future
 
     # --- the typed API -----------------------------------------------------------------
 
     async def call_911(self, call: Call911) -> int:
         """Send a 911 call; returns the new emergency call's id."""
-        _expect(call, Call911)
-        return await (await self.submit(call))
+        return await self._call(call, Call911)
 
     async def new_dispatch(self, dispatch: NewDispatch) -> int:
         """Create a dispatch call; returns its id."""
-        _expect(dispatch, NewDispatch)
-        return await (await self.submit(dispatch))
+        return await self._call(dispatch, NewDispatch)
 
     async def edit_dispatch(self, edit: DispatchEdit) -> None:
         """Change the fields set on `edit` (only those are sent)."""
-        _expect(edit, DispatchEdit)
-        await (await self.submit(edit))
+        await self._call(edit, DispatchEdit)
 
     async def remove_911(self, call_id: int, *, server_id: int | None = None) -> None:
         """Remove an emergency (911) call."""
-        await (await self.submit(Remove911(call_id=call_id, server_id=server_id)))
+        await self._call(Remove911(call_id=call_id, server_id=server_id), Remove911)
 
     async def close_call(self, call_id: int, *, server_id: int | None = None) -> None:
         """Close a dispatch call (it moves to the closed list)."""
-        await (await self.submit(CloseCall(call_id=call_id, server_id=server_id)))
+        await self._call(CloseCall(call_id=call_id, server_id=server_id), CloseCall)
 
     async def get_calls(
         self,
@@ -223,30 +271,18 @@ class SonoranClient:
             closed_offset=closed_offset,
             call_type=call_type,
         )
-        return await (await self.submit(query))
+        return await self._call(query, CallsQuery)
+
+    async def _call(self, request: Request[ResultT], kind: type) -> ResultT:
+        if not isinstance(request, kind):
+            raise TypeError(f"expected a {kind.__name__}, got {type(request).__name__}")
+        return await (await self.submit(request))
 
     # --- lifecycle ---------------------------------------------------------------------
 
     @property
     def stats(self) -> ClientStats:
-        c = self._counters
-        lanes = self._lanes.values()
-        return ClientStats(
-            requests=c.requests,
-            items=c.items,
-            retries=c.retries,
-            rate_limited=c.rate_limited,
-            resent=c.resent,
-            outcome_unknown=c.outcome_unknown,
-            pending=sum(lane.queued for lane in lanes),
-            in_flight=sum(lane.in_flight for lane in lanes),
-            batch_sizes=dict(sorted(c.batch_sizes.items())),
-            single_object_lanes=tuple(
-                lane.endpoint.request_type
-                for lane in lanes
-                if lane.single and lane.endpoint.coalesce
-            ),
-        )
+        return ClientStats.of(self._counters, self._lanes.values(), self._senders.values())
 
     async def flush(self) -> None:
         """Send everything queued now and wait until every reply is in."""
@@ -259,21 +295,21 @@ class SonoranClient:
         fails with ClientClosedError; a create request cut off while awaiting its reply
         fails with OutcomeUnknownError.
         """
-        if self._closed:
+        if not self._lifecycle.begin_close():
             return
-        self._closed = True
         lanes = self._lanes.values()
         try:
             await asyncio.wait_for(
-                asyncio.gather(*(lane.drain() for lane in lanes)),
-                self._close_timeout,
+                asyncio.gather(*(lane.drain() for lane in lanes)), self._close_timeout
             )
         except TimeoutError:
             logger.warning("close: deadline of %ss reached with work left", self._close_timeout)
         finally:
-            await asyncio.gather(*(lane.abort() for lane in lanes))
+            closed = ClientClosedError("client closed before the request was sent")
+            await asyncio.gather(*(lane.abort(closed) for lane in lanes))
             await self._transport.aclose()
             await self._limiter.aclose()
+            self._lifecycle.closed()
 
     async def __aenter__(self) -> Self:
         return self
@@ -286,24 +322,9 @@ class SonoranClient:
     ) -> None:
         await self.aclose()
 
-    # --- internals ---------------------------------------------------------------------
+    async def _send(self, request_type: str, batch: Batch) -> None:
+        await self._senders[request_type].send(batch)
 
-    def _check_open(self) -> None:
-        if self._fatal is not None:
-            raise copy.copy(self._fatal)
-        if self._closed:
-            raise ClientClosedError("the client is closed")
-
-    def _stop(self, error: ApiError) -> None:
-        """A fatal error: send nothing more, fail everything queued with the same error."""
-        if self._fatal is not None:
-            return
-        self._fatal = error
-        logger.warning("stopping: the server answered %r; no further requests", error.text)
+    def _fail_queued(self, error: SonoranError) -> None:
         for lane in self._lanes.values():
             lane.fail_queued(error)
-
-
-def _expect(value: object, kind: type) -> None:
-    if not isinstance(value, kind):
-        raise TypeError(f"expected a {kind.__name__}, got {type(value).__name__}")

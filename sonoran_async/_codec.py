@@ -1,31 +1,55 @@
-"""Wire encoding: one cattrs converter, orjson bytes, envelopes assembled from parts.
+"""Wire encoding and decoding: one cattrs converter, orjson bytes, redaction.
 
 Each object is encoded once, when it is queued; a batch body is the envelope prefix, the
 queued objects' bytes joined by commas, and a fixed suffix. Nothing is re-encoded on
-flush or on retry.
+flush or on retry. The key lives only in the envelope prefix; every body that holds it is
+a `RequestBody`, whose repr hides it (error trackers capture frame locals by repr).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
+from ._enums import LenientIntEnum
 from ._errors import ProtocolError, ValidationError
-from ._models import CallsSnapshot, Request
-
-T = TypeVar("T")
+from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 
 _CAMEL = re.compile(r"_([a-z])")
+_INTEGER = re.compile(r"-?[0-9]{1,40}")
 
 
 def wire_name(field: attrs.Attribute[Any]) -> str:
     explicit = field.metadata.get("wire")
     return explicit if explicit else _CAMEL.sub(lambda m: m.group(1).upper(), field.name)
+
+
+# --- structuring replies: exact, but tolerant per field --------------------------------------
+
+
+def _structure_int(value: Any, _: type) -> int:
+    """Integers are kept exact: 5.0 and "5" are 5, but 5.7 is not an integer."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is str and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    raise ValueError(f"expected an integer, got {value!r}")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    """Numbers where text belongs (an int postal) are read as their text."""
+    if type(value) is str:
+        return value
+    if type(value) in (int, float):
+        return str(value)
+    raise ValueError(f"expected a string, got {type(value).__name__}")
 
 
 def _structure_bool(value: Any, _: type) -> bool:
@@ -35,6 +59,14 @@ def _structure_bool(value: Any, _: type) -> bool:
     if value in (0, 1):
         return bool(value)
     raise ValueError(f"expected a boolean, got {value!r}")
+
+
+def _structure_meta(value: Any, _: type) -> dict[str, Any]:
+    if type(value) is dict:
+        return value
+    if value == []:  # an empty Lua table, as dkjson writes it
+        return {}
+    raise ValueError(f"expected an object, got {type(value).__name__}")
 
 
 def _make_converter() -> cattrs.Converter:
@@ -48,34 +80,127 @@ def _make_converter() -> cattrs.Converter:
         }
         return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
-    def structure_factory(cls: type[Any]) -> Any:
-        overrides = {f.name: override(rename=wire_name(f)) for f in attrs.fields(cls)}
-        return make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
-
     converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook_factory(attrs.has, structure_factory)
+    converter.register_structure_hook_func(lambda t: t == dict[str, Any], _structure_meta)
+    converter.register_structure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, LenientIntEnum),
+        lambda value, kind: kind(_structure_int(value, int)),
+    )
+    converter.register_structure_hook_func(lambda t: t == int | str, _structure_primary)
     return converter
+
+
+def _structure_primary(value: Any, _: type) -> int | str:
+    return value if type(value) is str else _structure_int(value, int)
 
 
 converter = _make_converter()
 
 
-def encode_object(request: Request, default_server_id: int) -> bytes:
-    """One `data` element, as JSON bytes, with the client's server id filled in."""
+def structure_leniently(document: Any, cls: type[Any]) -> Any:
+    """`cls` from a wire object; a field that does not fit becomes None, not an error.
+
+    `call_id` is the exception: a call without a usable id cannot be acted on, so it fails
+    the reply (ProtocolError) instead of yielding a call nobody can remove or close.
+    """
+    values: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name == "raw":
+            values["raw"] = document
+            continue
+        value = document.get(wire_name(field))
+        if value is None:
+            continue
+        try:
+            values[field.name] = converter.structure(value, field.type)
+        except Exception:
+            if field.name == "call_id":
+                raise ProtocolError(
+                    f"GET_CALLS: a callId is not an integer: {value!r:.40}"
+                ) from None
+            values[field.name] = None
+    try:
+        return cls(**values)
+    except TypeError:  # a required field (callId) is missing
+        raise ProtocolError(f"GET_CALLS: a {cls.__name__} without callId") from None
+
+
+def _calls(document: dict[str, Any], key: str, cls: type[Any]) -> tuple[Any, ...]:
+    items = document.get(key)
+    if items is None:
+        return ()
+    if type(items) is not list:
+        raise ProtocolError(f"GET_CALLS: {key} is not an array")
+    return tuple(structure_leniently(item, cls) for item in items if type(item) is dict)
+
+
+def parse_snapshot(document: Any) -> CallsSnapshot:
+    """A GET_CALLS reply: one snapshot object (or an array holding exactly one)."""
+    if type(document) is list and len(document) == 1:
+        document = document[0]
+    if type(document) is not dict or not {"activeCalls", "emergencyCalls"} & document.keys():
+        raise ProtocolError(f"GET_CALLS answered no snapshot: {orjson.dumps(document)[:120]!r}")
+    return CallsSnapshot(
+        active_calls=_calls(document, "activeCalls", DispatchCall),
+        emergency_calls=_calls(document, "emergencyCalls", EmergencyCall),
+        closed_calls=_calls(document, "closedCalls", DispatchCall),
+    )
+
+
+attrs.resolve_types(DispatchCall)
+attrs.resolve_types(EmergencyCall)
+attrs.resolve_types(CallNote)
+converter.register_structure_hook(CallNote, lambda value, _: structure_leniently(value, CallNote))
+
+
+# --- encoding requests ------------------------------------------------------------------------
+
+
+class RequestBody(bytes):
+    """A request body: it carries the API key, so its repr never shows the bytes."""
+
+    def __repr__(self) -> str:
+        return f"<request body: {len(self)} bytes, key redacted>"
+
+
+def encode_object(
+    request: Any, default_server_id: int, token_key: str | None = None
+) -> tuple[bytes, str]:
+    """One `data` element as JSON bytes, and the token its metaData already carries under
+    `token_key` ("" if none: a token is added only when the object shares a request)."""
     wire: dict[str, Any] = converter.unstructure(request)
     if "serverId" not in wire:
         wire["serverId"] = default_server_id
+    token = ""
+    if token_key is not None and (meta := wire.get("metaData")) and token_key in meta:
+        token = str(meta[token_key])
     try:
         # orjson hands back small results inside a ~4 KiB buffer; a queued item would keep
         # all of it. Copying to an exact-size bytes costs ~0.3 us and saves ~4 KB per item.
-        return bytes(memoryview(orjson.dumps(wire)))
+        return bytes(memoryview(orjson.dumps(wire))), token
     except TypeError as exc:  # e.g. a metaData value JSON cannot carry, an int over 64 bits
-        field = _unencodable_field(request, wire)
-        raise ValidationError(field, f"not JSON-serialisable: {exc}") from None
+        raise ValidationError(_unencodable_field(request, wire), f"not JSON: {exc}") from None
 
 
-def _unencodable_field(request: Request, wire: dict[str, Any]) -> str:
+def token_room(token_key: str) -> int:
+    """Bytes `with_token` may add to one object (tokens are at most 40 characters)."""
+    return len(orjson.dumps({token_key: "x" * 40})) + len(b',"metaData":')
+
+
+def with_token(payload: bytes, token_key: str, token: str) -> bytes:
+    """`payload` with `token` added to its metaData under `token_key`."""
+    if b'"metaData":' not in payload:  # a quote inside a string value would be escaped
+        entry = orjson.dumps({token_key: token})
+        return payload[:-1] + b',"metaData":' + entry + b"}"
+    wire = orjson.loads(payload)
+    wire["metaData"] = {**(wire["metaData"] or {}), token_key: token}
+    return orjson.dumps(wire)
+
+
+def _unencodable_field(request: Any, wire: dict[str, Any]) -> str:
     """The Python name of the first field orjson refuses (error path only)."""
     field: attrs.Attribute[Any]
     for field in attrs.fields(type(request)):
@@ -88,17 +213,17 @@ def _unencodable_field(request: Request, wire: dict[str, Any]) -> str:
     return "request"
 
 
-def envelope_prefix(community_id: str, api_key: str, request_type: str) -> bytes:
+def envelope_prefix(community_id: str, api_key: str, request_type: str) -> RequestBody:
     """The body up to the opening bracket of `data`; the key lives only in here."""
     head = orjson.dumps({"id": community_id, "key": api_key, "type": request_type})
-    return head[:-1] + b',"data":['
+    return RequestBody(head[:-1] + b',"data":[')
 
 
 ENVELOPE_SUFFIX = b"]}"
 
 
-def assemble(prefix: bytes, objects: list[bytes]) -> bytes:
-    return b"".join((prefix, b",".join(objects), ENVELOPE_SUFFIX))
+def assemble(prefix: bytes, objects: list[bytes]) -> RequestBody:
+    return RequestBody(b"".join((prefix, b",".join(objects), ENVELOPE_SUFFIX)))
 
 
 def redacted(body: bytes) -> str:
@@ -111,53 +236,7 @@ def redacted(body: bytes) -> str:
         return "<unparseable body>"
 
 
-# --- replies ------------------------------------------------------------------------------
-
-_CREATED_ID = re.compile(r"\bID:?\s*(\d+)", re.IGNORECASE)
-
-
-def parse_created_id(line: str) -> int:
-    """`EMERGENCY CALL ADDED ID: 12` -> 12.
-
-    Stricter than "the first integer" that Sonoran's clients read: a proxy's error page
-    answered with 200 must not turn "502" into a call id.
-    """
-    head, _, tail = line.rpartition(" ")
-    if head.endswith("ID:") and tail.isascii() and tail.isdigit():  # the documented shape
-        return int(tail)
-    match = _CREATED_ID.search(line)
-    if match is None:
-        raise ProtocolError(f"expected a reply carrying the new call's id, got {line[:200]!r}")
-    return int(match.group(1))
-
-
-def parse_ack(line: str) -> None:
-    """REMOVE_911, CLOSE_CALL, EDIT_DISPATCH: any non-error line is success.
-
-    Their documented texts are copy-paste slips in Sonoran's docs, so the text is not read.
-    """
-
-
-def parse_snapshot(part: Any) -> CallsSnapshot:
-    if not isinstance(part, dict):
-        raise ProtocolError(f"expected a GET_CALLS object, got {type(part).__name__}")
-    try:
-        return converter.structure(part, CallsSnapshot)
-    except Exception as exc:  # cattrs wraps structure failures in ExceptionGroups
-        raise ProtocolError(f"GET_CALLS reply does not fit its model: {exc!r}") from None
-
-
-def split_text(body: bytes) -> list[str]:
-    """Reply lines, one per object under the multi-object contract."""
-    text = body.decode("utf-8", errors="replace").strip()
-    # rstrip: a CRLF reply must not leave a stray "\r" on each line.
-    return [line.rstrip("\r") for line in text.split("\n")] if text else []
-
-
-def split_json(body: bytes) -> list[Any]:
-    """A GET_CALLS reply: one snapshot object, or an array of them (one per object)."""
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise ProtocolError(f"expected JSON, got {body[:200]!r}") from None
-    return document if isinstance(document, list) else [document]
+def reply_lines(body: bytes) -> list[str]:
+    """The non-blank lines of a text reply, stripped (CRLF and padding tolerated)."""
+    text = body.decode("utf-8", errors="replace")
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,17 +1,18 @@
-"""One request's journey: token, POST, and what to do about 429s, 5xx and broken links.
+"""One request's journey: POST, and what to do about 429s, 5xx and broken links.
 
-The rules (DESIGN.md, "Rate limits and retries"):
-- 429: nothing was applied; wait Retry-After (or a jittered backoff), pause every lane,
-  re-send the same body. Never drop, never report success.
-- Not sent at all, or 502/503/504: retried for every request type.
-- Maybe applied (timeout or reset after sending, or a 500): retried only for idempotent
-  types; a create gets OutcomeUnknownError instead of a possible duplicate.
+The one place for retry and rate-limit logic:
+- 429: nothing was applied; wait `Retry-After` (a usable one; else a jittered backoff),
+  pause the whole rate bucket, re-send the same body. Never drop, never report success.
+  Every wait, the rate budget's included, counts toward `max_rate_limit_wait`.
+- Not sent at all, or 503: retried for every request type.
+- Maybe applied (timeout or reset after sending, 500, 502, 504 — a gateway's error may
+  come after the origin applied the call): retried only for idempotent types; a create
+  gets OutcomeUnknownError instead of a possible duplicate.
+Every loop is bounded: `max_attempts` failures, `max_rate_limit_wait` seconds of waiting.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
 import email.utils
 import logging
 import math
@@ -19,21 +20,31 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
-from ._codec import redacted
+from ._batch import Batch
+from ._clock import Clock
+from ._codec import RequestBody, redacted
 from ._endpoints import Endpoint
-from ._errors import ApiError, OutcomeUnknownError, RateLimitedError, TransportError
+from ._errors import (
+    OutcomeUnknownError,
+    RateLimitedError,
+    SonoranError,
+    TransportError,
+    for_caller,
+)
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._transport import Reply, Transport
 
 logger = logging.getLogger("sonoran_async")
 
-_GATEWAY_BUSY = frozenset({502, 503, 504})
 #: v1 publishes one budget for every request type of a community.
 BUCKET = "v1"
+#: A 429 whose wait is unknown still waits this long at least, so waits add up.
+_MIN_RATE_LIMIT_WAIT = 0.05
 
 
 @attrs.define
@@ -46,34 +57,25 @@ class Counters:
     rate_limited: int = 0
     resent: int = 0
     outcome_unknown: int = 0
+    reconciliations: int = 0
     batch_sizes: Counter[int] = attrs.Factory(Counter)
 
 
-@attrs.define
-class Attempt:
-    """Whether a request of one exchange may be on the wire (sent, its reply not yet in).
-
-    If the exchange is cut off (client closed) while it is not, nothing was applied:
-    every earlier attempt ended in an answer or failure that means "not applied".
-    """
-
-    on_wire: bool = False
-
-
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: a number of seconds, or an HTTP date."""
+    """Retry-After as seconds (a number, or an HTTP date); None when it says nothing
+    usable: absent, not a number, zero, negative, or a date in the past."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 class Delivery:
@@ -83,92 +85,100 @@ class Delivery:
         limiter: Limiter,
         policy: RetryPolicy,
         counters: Counters,
-        fatal: Callable[[], ApiError | None],
+        *,
+        clock: Clock,
+        secret: bytes,
+        stopped: Callable[[], SonoranError | None],
     ) -> None:
         self._transport = transport
         self._limiter = limiter
         self._policy = policy
         self._counters = counters
-        self._fatal = fatal  # the error that stopped the client, if one has
+        self._clock = clock
+        self._secret = secret  # the key's bytes, cut out of every reply before it is read
+        self._stopped = stopped  # the error that stopped the client, if one has
 
-    def backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt)]."""
-        ceiling = min(self._policy.max_delay, self._policy.base_delay * 2**attempt)
+    def backoff(self, failures: int) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**failures)]."""
+        ceiling = min(self._policy.max_delay, self._policy.base_delay * 2**failures)
         return random.uniform(0, ceiling)
 
     async def exchange(
-        self, endpoint: Endpoint, body: bytes, objects: int, attempt: Attempt
+        self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch
     ) -> Reply:
-        """POST until there is an answer worth fanning out; the first token is taken already.
+        """POST until there is an answer worth reading (2xx, 3xx, or a 4xx but 429), with
+        the key already cut out of it. The batch's first rate slot is taken already.
 
-        Returns a 2xx or a non-429 4xx reply. Raises TransportError, OutcomeUnknownError
-        or RateLimitedError for the whole batch.
+        Raises TransportError, OutcomeUnknownError or RateLimitedError for the whole batch.
         """
         failures = 0
-        rate_waited = 0.0
         counters = self._counters
-        counters.items += objects
-        counters.batch_sizes[objects] += 1
+        objects = len(batch)
         while True:
-            if (stopped := self._fatal()) is not None:  # e.g. while backing off
-                raise copy.copy(stopped)
+            if (stopped := self._stopped()) is not None:  # e.g. while backing off
+                raise for_caller(stopped)
             counters.requests += 1
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("POST %s (%d objects) %s", endpoint.path, objects, redacted(body))
-            attempt.on_wire = True  # stays True if the wait for the reply is cancelled
+            batch.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
                 reply = await self._transport.post(endpoint.path, body)
             except TransportError as exc:
-                attempt.on_wire = False
-                if exc.request_sent and not endpoint.idempotent:
-                    counters.outcome_unknown += objects
-                    raise OutcomeUnknownError(
-                        f"{endpoint.request_type}: {exc}; the request may have been applied, so it "
-                        "was not re-sent (check GET_CALLS)"
-                    ) from exc
+                batch.on_wire = False
+                if exc.request_sent and endpoint.creates:
+                    raise self._unknown(endpoint, objects, str(exc)) from exc
                 failures += 1
                 if failures >= self._policy.max_attempts:
                     raise
-                await self._retry_after_backoff(endpoint, failures, str(exc))
+                await self._back_off(endpoint, batch, failures, str(exc))
                 continue
-
-            attempt.on_wire = False
+            batch.on_wire = False
+            reply = reply.without(self._secret)
             status = reply.status
             if status == 429:
-                delay = parse_retry_after(reply.retry_after)
-                if delay is None:
-                    delay = self.backoff(min(failures + 1, 6)) + self._policy.base_delay
-                rate_waited += delay
-                if rate_waited > self._policy.max_rate_limit_wait:
-                    raise RateLimitedError(
-                        f"{endpoint.request_type}: still rate limited after "
-                        f"{rate_waited:.1f}s of waiting",
-                        retry_after=delay,
-                    )
-                counters.rate_limited += 1
-                logger.warning(
-                    "%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay
-                )
-                await self._limiter.rate_limited(BUCKET, delay)
-                await self._limiter.acquire(BUCKET, math.inf)
+                await self._wait_out_429(endpoint, batch, reply, failures)
                 continue
             if status < 500:
                 return reply
-            if status not in _GATEWAY_BUSY and not endpoint.idempotent:
-                counters.outcome_unknown += objects
-                raise OutcomeUnknownError(
-                    f"{endpoint.request_type}: HTTP {status} after sending; the request may have "
-                    "been applied, so it was not re-sent (check GET_CALLS)"
-                )
+            if endpoint.creates and status != 503:
+                raise self._unknown(endpoint, objects, f"HTTP {status} after sending")
             failures += 1
             if failures >= self._policy.max_attempts:
                 raise TransportError(
                     f"{endpoint.request_type}: HTTP {status} after {failures} attempts",
                     status=status,
                 )
-            await self._retry_after_backoff(endpoint, failures, f"HTTP {status}")
+            await self._back_off(endpoint, batch, failures, f"HTTP {status}")
 
-    async def _retry_after_backoff(self, endpoint: Endpoint, failures: int, why: str) -> None:
+    def _unknown(self, endpoint: Endpoint[Any, Any], objects: int, why: str) -> OutcomeUnknownError:
+        self._counters.outcome_unknown += objects
+        return OutcomeUnknownError(
+            f"{endpoint.request_type}: {why}; it may have been applied, so it was not "
+            "re-sent (check GET_CALLS)"
+        )
+
+    async def _wait_out_429(
+        self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, failures: int
+    ) -> None:
+        delay = parse_retry_after(reply.retry_after)
+        if delay is None:
+            delay = max(self.backoff(min(failures + 1, 6)), self._policy.base_delay)
+        delay = max(delay, _MIN_RATE_LIMIT_WAIT)
+        allowed = self._policy.max_rate_limit_wait - batch.waited
+        if delay > allowed:
+            raise RateLimitedError(
+                f"{endpoint.request_type}: still rate limited after {batch.waited:.1f}s of "
+                f"waiting (the server asks for {delay:.1f}s more)",
+                retry_after=delay,
+            )
+        self._counters.rate_limited += 1
+        logger.warning("%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay)
+        await self._limiter.rate_limited(BUCKET, delay)
+        batch.waited += await self._limiter.acquire(BUCKET, allowed)
+
+    async def _back_off(
+        self, endpoint: Endpoint[Any, Any], batch: Batch, failures: int, why: str
+    ) -> None:
         delay = self.backoff(failures)
         self._counters.retries += 1
         logger.warning(
@@ -179,5 +189,7 @@ class Delivery:
             self._policy.max_attempts - 1,
             delay,
         )
-        await asyncio.sleep(delay)
-        await self._limiter.acquire(BUCKET, math.inf)
+        await self._clock.sleep(delay)
+        batch.waited += await self._limiter.acquire(
+            BUCKET, max(self._policy.max_rate_limit_wait - batch.waited, 0.0)
+        )

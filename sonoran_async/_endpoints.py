@@ -1,14 +1,20 @@
-"""The route table: every endpoint described once, as data. A new endpoint is one row."""
+"""The route table: every endpoint described once, as data.
+
+A new endpoint is its request model (a `Request[Result]`), one row here and, if wanted, a
+thin named method on the client. Everything else — the client's typing and dispatch,
+batching, proof of success, retries, plan notes — is derived from the row.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-from . import _codec
+from . import _proof
+from ._enums import Plan
 from ._models import (
     Call911,
     CallsQuery,
@@ -18,56 +24,79 @@ from ._models import (
     Remove911,
     Request,
 )
+from ._replies import CallsSnapshot
+
+RequestT = TypeVar("RequestT", bound=Request[Any])
+ResultT = TypeVar("ResultT")
 
 
-class Plan(enum.IntEnum):
-    """Sonoran CAD subscription plans, low to high (endpoints are gated by plan)."""
+class Merge(enum.Enum):
+    """How concurrent calls of one endpoint may share a request."""
 
-    FREE = 0
-    STARTER = 1
-    STANDARD = 2
-    PLUS = 3
-    PRO = 4
-    SONORAN_ONE = 5
+    #: Several callers' objects in one `data` array, one reply line each.
+    COALESCE = "coalesce"
+    #: Never merged; identical concurrent objects share one request and its result.
+    SINGLE_FLIGHT = "single_flight"
 
 
 @attrs.frozen
-class Endpoint:
+class Endpoint(Generic[RequestT, ResultT]):
     request_type: str
-    request: type[Request]
-    #: Turns one reply part (a text line, or a JSON value for JSON replies) into a result.
-    parse: Callable[[Any], Any]
-    #: Safe to re-send when the outcome of a request is unknown.
-    idempotent: bool
+    request: type[RequestT]
+    #: Reads one object's reply part into its result, or raises `_proof.NoProof`.
+    proof: Callable[[Any, RequestT], ResultT]
+    #: A create (CALL_911, NEW_DISPATCH): a re-send could make a second call, so nothing
+    #: unproven is ever re-sent without proof that it was not applied.
+    creates: bool
     plan: Plan
+    merge: Merge = Merge.COALESCE
     json_reply: bool = False
-    #: False: never merge different objects into one request; identical concurrent
-    #: objects share one request instead (single flight).
-    coalesce: bool = True
+    category: str = "emergency"
 
     @property
     def path(self) -> str:
-        return f"emergency/{self.request_type.lower()}"
+        return f"{self.category}/{self.request_type.lower()}"
+
+    @property
+    def idempotent(self) -> bool:
+        return not self.creates
 
 
-ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("CALL_911", Call911, _codec.parse_created_id, idempotent=False, plan=Plan.STANDARD),
-    Endpoint("REMOVE_911", Remove911, _codec.parse_ack, idempotent=True, plan=Plan.STANDARD),
-    Endpoint(
+ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
+    Endpoint[Call911, int](
+        "CALL_911", Call911, _proof.emergency_call_added, creates=True, plan=Plan.STANDARD
+    ),
+    Endpoint[Remove911, None](
+        "REMOVE_911", Remove911, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+    ),
+    Endpoint[CallsQuery, CallsSnapshot](
         "GET_CALLS",
         CallsQuery,
-        _codec.parse_snapshot,
-        idempotent=True,
+        _proof.snapshot,
+        creates=False,
         plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
-        coalesce=False,
     ),
     # Its page says STANDARD, Sonoran's restrictions table says PLUS.
-    Endpoint("CLOSE_CALL", CloseCall, _codec.parse_ack, idempotent=True, plan=Plan.STANDARD),
-    Endpoint("EDIT_DISPATCH", DispatchEdit, _codec.parse_ack, idempotent=True, plan=Plan.PLUS),
-    Endpoint(
-        "NEW_DISPATCH", NewDispatch, _codec.parse_created_id, idempotent=False, plan=Plan.PLUS
+    Endpoint[CloseCall, None](
+        "CLOSE_CALL", CloseCall, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+    ),
+    Endpoint[DispatchEdit, None](
+        "EDIT_DISPATCH", DispatchEdit, _proof.dispatch_updated, creates=False, plan=Plan.PLUS
+    ),
+    Endpoint[NewDispatch, int](
+        "NEW_DISPATCH", NewDispatch, _proof.dispatch_created, creates=True, plan=Plan.PLUS
     ),
 )
 
-BY_REQUEST: dict[type[Request], Endpoint] = {e.request: e for e in ENDPOINTS}
+FOR_REQUEST: dict[type[Any], Endpoint[Any, Any]] = {e.request: e for e in ENDPOINTS}
+BY_TYPE: dict[str, Endpoint[Any, Any]] = {e.request_type: e for e in ENDPOINTS}
+
+#: What reconciliation reads: the GET_CALLS row.
+GET_CALLS: Endpoint[CallsQuery, CallsSnapshot] = BY_TYPE["GET_CALLS"]
+
+
+def describe_requests() -> str:
+    """`Call911, Remove911, ...`: the request models `submit()` takes, for error texts."""
+    return ", ".join(e.request.__name__ for e in ENDPOINTS)

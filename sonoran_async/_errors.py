@@ -6,6 +6,7 @@ text, the request type and field names only.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any, ClassVar
 
@@ -139,25 +140,39 @@ _EXACT: dict[str, type[ApiError]] = {
     "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY": EndpointNotEnabledError,
 }
 _PATTERNS: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
-    (re.compile(r"server not found", re.IGNORECASE), ServerNotFoundError),
-    (re.compile(r"missing editable dispatch fields", re.IGNORECASE), MissingEditableFieldsError),
-    (re.compile(r"call not found|no such call|invalid call id", re.IGNORECASE), CallNotFoundError),
+    (re.compile(r"server not found with id:?\s*-?\d+", re.IGNORECASE), ServerNotFoundError),
+    (
+        re.compile(r"missing editable dispatch fields\b.*", re.IGNORECASE),
+        MissingEditableFieldsError,
+    ),
+    (re.compile(r"call not found with id:?\s*-?\d+", re.IGNORECASE), CallNotFoundError),
 )
-_ERROR_PREFIX = re.compile(r"^ERROR:?\s*", re.IGNORECASE)
+_ERROR_PREFIX = re.compile(r"^ERROR\b:?\s*", re.IGNORECASE)
 
 #: Errors that concern the whole request rather than one object in `data`.
 ENVELOPE_ERRORS: tuple[type[ApiError], ...] = tuple(_EXACT.values())
 
 
-def error_from_reply(status: int, text: str) -> ApiError:
-    """Map a reply's status and text (or one `ERROR...` line of a multi-object reply)."""
+def error_from_text(status: int, text: str) -> ApiError | None:
+    """The error a reply text (or one line of it) states, or None if it states none.
+
+    An error is a documented text, with or without an `ERROR:` prefix, or any text with
+    that prefix (Sonoran's own style). Anything else proves nothing either way.
+    """
     text = text.strip()
-    cls = _EXACT.get(text) or _EXACT.get(_ERROR_PREFIX.sub("", text))
+    bare = _ERROR_PREFIX.sub("", text)
+    cls = _EXACT.get(bare.upper())
     if cls is None:
-        cls = next((c for pattern, c in _PATTERNS if pattern.search(text)), ApiError)
+        cls = next((c for pattern, c in _PATTERNS if pattern.fullmatch(bare)), None)
+    if cls is None:
+        if bare == text:
+            return None
+        cls = ApiError
     return cls(status, text)
 
 
-def is_error_line(line: str) -> bool:
-    """In a multi-object reply, error lines begin with ERROR (the project's contract)."""
-    return line[:5].upper() == "ERROR"
+def for_caller(error: BaseException) -> BaseException:
+    """A fresh instance per caller, so that tracebacks do not pile up on one object."""
+    twin = copy.copy(error)
+    twin.__cause__ = error.__cause__
+    return twin

@@ -24,6 +24,11 @@ class BatchPolicy:
     on_full: Literal["block", "error"] = attrs.field(
         default="block", validator=attrs.validators.in_(("block", "error"))
     )
+    #: An item still queued this many seconds after it was submitted fails with
+    #: DeliveryTimeoutError and is never sent. None: no deadline.
+    delivery_timeout: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.gt(0))
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -39,11 +44,34 @@ class RateLimit:
 
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """Retries for failed exchanges (full-jitter exponential backoff) and 429 waits."""
+    """Retries for failed exchanges (full-jitter exponential backoff) and 429 waits.
+
+    `retry=None` on the client means no retries: one attempt, and a 429 fails at once.
+    """
 
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.gt(0))
     base_delay: float = attrs.field(default=0.25, validator=attrs.validators.ge(0))
     max_delay: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
-    #: Total time one batch may spend waiting out 429s before its callers get
-    #: RateLimitedError.
+    #: Total time one batch may wait for the rate budget and out 429s before its callers
+    #: get RateLimitedError.
     max_rate_limit_wait: float = attrs.field(default=300.0, validator=attrs.validators.ge(0))
+
+
+#: The metaData key under which a create carries the client's token (see ReconcilePolicy).
+TOKEN_KEY = "sonoranAsyncToken"
+
+
+@attrs.frozen(kw_only=True)
+class ReconcilePolicy:
+    """Finding out, through GET_CALLS, what the server did with creates it answered for
+    ambiguously (one line for several objects, or one 400 for all of them).
+
+    With `token_key`, every create carries a unique token in its metaData under that key
+    (a token already there is kept), which makes the match exact; `token_key=None` sends
+    no token and matches on the call's fields instead (a call with identical fields
+    already on the server then makes the outcome unknown rather than a guess).
+    `reconcile=None` on the client turns reconciliation off: such objects get
+    OutcomeUnknownError and the lane sends one object per request from then on.
+    """
+
+    token_key: str | None = TOKEN_KEY

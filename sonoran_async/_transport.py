@@ -20,14 +20,25 @@ from ._errors import TransportError
 
 @attrs.frozen
 class Reply:
+    """What came back: status, body and the Retry-After header (if any)."""
+
     status: int
-    body: bytes
+    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None = None
+
+    def without(self, secret: bytes) -> Reply:
+        """The same reply with `secret` (the API key, echoed by some servers) cut out."""
+        if secret and secret in self.body:
+            return attrs.evolve(self, body=self.body.replace(secret, b"***"))
+        return self
 
 
 class Transport(Protocol):
     async def post(self, path: str, body: bytes) -> Reply:
-        """POST `body` to `path` (relative to the base URL); raise TransportError on failure."""
+        """POST `body` to `path` (relative to the base URL); raise TransportError on failure.
+
+        `body` carries the API key: never follow redirects, never log it.
+        """
         ...
 
     async def aclose(self) -> None: ...
@@ -37,7 +48,11 @@ def check_base_url(base_url: str) -> str:
     """Refuse plain http to anything but loopback: the key travels in every body."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        raise ValueError("base_url must be an http(s) URL with a host name")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise ValueError("base_url must not carry a user name or password")
+    if parts.query or parts.fragment or base_url.rstrip("/").endswith(("?", "#")):
+        raise ValueError("base_url must not carry a query or a fragment")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
             "base_url uses plain http to a non-loopback host; the API key would travel "
@@ -86,8 +101,9 @@ class AiohttpTransport:
         url = f"{self._base_url}/{path}"
         try:
             # Per request, so that the client's timeout holds for a caller's session too.
+            # Never follow a redirect: it would re-post the body, key included, elsewhere.
             async with session.post(
-                url, data=body, headers=_HEADERS, timeout=self._timeout
+                url, data=body, headers=_HEADERS, timeout=self._timeout, allow_redirects=False
             ) as resp:
                 return Reply(resp.status, await resp.read(), resp.headers.get("Retry-After"))
         except aiohttp.ClientConnectorError as exc:

@@ -62,7 +62,7 @@ async def test_short_reply_switches_lane_to_single_objects_and_warns_once(
     assert len(set(first + second)) == 15
     assert stats.resent == 9
     assert stats.batch_sizes == {1: 14, 10: 1}  # after the switch, one object per request
-    warnings = [r for r in caplog.records if "fewer lines than objects" in r.getMessage()]
+    warnings = [r for r in caplog.records if "as first_only" in r.getMessage()]
     assert len(warnings) == 1
     assert set(created_911(emu).values()) == {1}
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from sonoran_async import RateLimit, RateLimitedError
-from sonoran_async._batching import PendingBudget
+from sonoran_async._flow import PendingBudget
 from sonoran_async._ratelimit import LocalLimiter
 from tests.virtual_clock import VirtualClock
 

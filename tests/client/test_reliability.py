@@ -66,7 +66,11 @@ async def test_429_beyond_the_wait_cap_becomes_rate_limited_error(
     [
         ("3", 3.0),
         ("0.5", 0.5),
-        ("-2", 0.0),
+        ("-2", None),
+        ("0", None),
+        ("nan", None),
+        ("inf", None),
+        ("Wed, 21 Oct 2015 07:27:10 GMT", None),
         ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0),
         ("soon", None),
     ],

@@ -1,0 +1,94 @@
+"""A batch: the objects of one request, their callers' futures, and where it stands.
+
+The batch resolves or fails its futures, and only it does: one place where a caller's
+outcome is set, each error handed over as the caller's own copy, each future settled once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Iterable
+from typing import Any
+
+from ._errors import ProtocolError, for_caller
+
+
+class Item:
+    """One caller's object, queued: its encoded bytes, request, token and future."""
+
+    __slots__ = ("enqueued_at", "future", "payload", "request", "token")
+
+    def __init__(
+        self,
+        payload: bytes,
+        request: Any,
+        token: str,
+        future: asyncio.Future[Any],
+        enqueued_at: float,
+    ) -> None:
+        self.payload = payload
+        self.request = request
+        self.token = token  # finds a create again through GET_CALLS ("" without one)
+        self.future = future
+        self.enqueued_at = enqueued_at
+
+
+def settle(future: asyncio.Future[Any], result: Any) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+def fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+class BatchStatus(enum.Enum):
+    SENDING = "sending"  # waiting for its turn, on the wire, or retrying
+    RECONCILING = "reconciling"  # the reply was ambiguous: finding out what was applied
+    SETTLED = "settled"  # every future has its outcome
+
+
+class Batch:
+    __slots__ = ("items", "on_wire", "status", "waited")
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.status = BatchStatus.SENDING
+        #: A request of this batch may be on the wire (sent, its reply not yet in). If
+        #: the client is closed while it is not, nothing was applied.
+        self.on_wire = False
+        #: Seconds spent waiting for the rate budget and 429s: capped by the retry policy.
+        self.waited = 0.0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def requests(self) -> list[Any]:
+        return [item.request for item in self.items]
+
+    def resolve(self, item: Item, result: Any) -> None:
+        settle(item.future, result)
+
+    def fail(self, items: Iterable[Item], error: BaseException) -> None:
+        for item in items:
+            fail(item.future, for_caller(error))
+
+    def fail_all(self, error: BaseException) -> None:
+        self.fail(self.items, error)
+        self.status = BatchStatus.SETTLED
+
+    def hand_on(self, items: Iterable[Item]) -> None:
+        """These items leave this batch unsettled (they are sent again in another)."""
+        leaving = set(map(id, items))
+        self.items = [item for item in self.items if id(item) not in leaving]
+
+    def finish(self) -> None:
+        """Settled; a future left without an outcome would be a bug, never a hang."""
+        self.fail(
+            (item for item in self.items if not item.future.done()),
+            ProtocolError("internal error: a call was left without an outcome"),
+        )
+        self.status = BatchStatus.SETTLED

@@ -1,0 +1,141 @@
+"""From (batch, reply) to one outcome per object: a pure function, no I/O.
+
+The rule: an object succeeds only with positive proof in its own reply line. A
+documented error text (with or without `ERROR:`) is that error. Everything else proves
+nothing: `Unproven` for an object whose own part says nothing, `Unanswered` for objects a
+multi-object reply cannot be matched to (what the server did with them is found out, or
+they are re-sent, by the caller of this function).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from ._codec import reply_lines
+from ._endpoints import Endpoint
+from ._errors import ENVELOPE_ERRORS, ApiError, error_from_text
+from ._proof import NoProof
+
+
+@attrs.frozen
+class Proven:
+    value: Any
+
+
+@attrs.frozen
+class Refused:
+    error: ApiError
+
+
+@attrs.frozen
+class Unproven:
+    """Sent, and its own reply part proves nothing either way."""
+
+    why: str
+
+
+@attrs.frozen
+class Unanswered:
+    """Sent with others, and the reply cannot be matched to the objects."""
+
+    why: str
+
+
+Outcome = Proven | Refused | Unproven | Unanswered
+
+
+class Shape(enum.Enum):
+    """What kind of answer the reply was, as evidence of the server's multi-object habits."""
+
+    LINES = "lines"  # one part per object
+    ONE_LINE_FOR_MANY = "one_line_for_many"  # 2xx, fewer lines than objects
+    ERROR_FOR_MANY = "error_for_many"  # one object error (4xx) for several objects
+    ENVELOPE = "envelope"  # an error about the whole request
+    NOTHING = "nothing"  # no usable answer at all
+
+
+@attrs.frozen
+class Reading:
+    shape: Shape
+    outcomes: list[Outcome]
+
+
+def _quote(text: str) -> str:
+    return repr(text[:120] + ("..." if len(text) > 120 else ""))
+
+
+def _each(outcome: Outcome, count: int) -> list[Outcome]:
+    return [outcome] * count
+
+
+def read_reply(
+    endpoint: Endpoint[Any, Any], requests: Sequence[Any], status: int, body: bytes
+) -> Reading:
+    """One outcome per request, from a final reply (not a 429 and not a 5xx: those are
+    the delivery's business). `body` must already have the key redacted."""
+    n = len(requests)
+    if 300 <= status < 400 or status < 200:
+        return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} is no answer"), n))
+    if status >= 400:
+        return _read_error(status, body, n)
+    if endpoint.json_reply:
+        return _read_json(endpoint, requests, body)
+    lines = reply_lines(body)
+    if len(lines) == n:
+        return Reading(
+            Shape.LINES,
+            [
+                _read_part(endpoint, r, line, status)
+                for r, line in zip(requests, lines, strict=True)
+            ],
+        )
+    if not lines:
+        return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} with an empty body"), n))
+    if 1 <= len(lines) < n:
+        why = f"{len(lines)} reply line(s) for {n} objects: {_quote(lines[0])}"
+        return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why), n))
+    why = f"{len(lines)} reply lines for {n} object(s): {_quote(' | '.join(lines))}"
+    return Reading(Shape.NOTHING, _each(Unproven(why), n))
+
+
+def _read_error(status: int, body: bytes, n: int) -> Reading:
+    text = body.decode("utf-8", "replace").strip()
+    error = error_from_text(status, text)
+    if error is None:
+        return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status}: {_quote(text)}"), n))
+    if n == 1 or isinstance(error, ENVELOPE_ERRORS):
+        shape = Shape.ENVELOPE if isinstance(error, ENVELOPE_ERRORS) else Shape.LINES
+        return Reading(shape, _each(Refused(error), n))
+    # One object's error for several objects: the server may have stopped at it after
+    # applying those before it, or applied only the first. Nobody can tell from here.
+    return Reading(
+        Shape.ERROR_FOR_MANY, _each(Unanswered(f"HTTP {status} for {n} objects: {_quote(text)}"), n)
+    )
+
+
+def _read_part(endpoint: Endpoint[Any, Any], request: Any, part: Any, status: int) -> Outcome:
+    if isinstance(part, str):
+        error = error_from_text(status, part)
+        if error is not None:
+            return Refused(error)
+    try:
+        return Proven(endpoint.proof(part, request))
+    except NoProof:
+        shown = part if isinstance(part, str) else orjson.dumps(part).decode(errors="replace")
+        return Unproven(f"the reply proves nothing: {_quote(shown)}")
+
+
+def _read_json(endpoint: Endpoint[Any, Any], requests: Sequence[Any], body: bytes) -> Reading:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body.decode("utf-8", "replace").strip()
+        error = error_from_text(400, text) if text else None
+        outcome: Outcome = Refused(error) if error else Unproven(f"not JSON: {_quote(text)}")
+        return Reading(Shape.NOTHING, _each(outcome, len(requests)))
+    return Reading(Shape.LINES, [_read_part(endpoint, r, document, 200) for r in requests])

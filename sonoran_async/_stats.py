@@ -1,0 +1,73 @@
+"""`ClientStats`: a frozen snapshot of what a client has done so far."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._delivery import Counters
+    from ._lane import Lane
+    from ._sender import Sender
+
+
+@attrs.frozen(kw_only=True)
+class ClientStats:
+    """A snapshot of what the client has done so far."""
+
+    requests: int  # HTTP requests sent, retries, re-sends and look-ups included
+    items: int  # objects handed to the server (a retried batch counts once)
+    retries: int  # re-sends after a transport failure or 5xx
+    rate_limited: int  # 429 replies waited out
+    resent: int  # objects re-sent alone after a reply that could not be matched to them
+    outcome_unknown: int  # create objects that may or may not have been applied
+    reconciliations: int  # ambiguous replies looked up through GET_CALLS
+    pending: int  # queued, not yet sent
+    in_flight: int  # requests awaiting a reply
+    batch_sizes: dict[int, int]  # objects per request -> number of requests
+    #: Per request type, how the server was seen to treat several objects in one request:
+    #: per_item, first_only, all_one_line, all_then_400 or ambiguous (types not yet seen
+    #: answering several objects are absent).
+    multi_object: dict[str, str]
+    #: Request types that send one object per request since an ambiguous reply.
+    fallback_lanes: tuple[str, ...]
+
+    @property
+    def mean_batch_size(self) -> float:
+        batches = sum(self.batch_sizes.values())
+        return self.items / batches if batches else 0.0
+
+    @property
+    def single_object_lanes(self) -> tuple[str, ...]:
+        """Deprecated: `fallback_lanes`."""
+        warnings.warn(
+            "ClientStats.single_object_lanes is deprecated; use fallback_lanes",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.fallback_lanes
+
+    @classmethod
+    def of(cls, c: Counters, lanes: Iterable[Lane], senders: Iterable[Sender]) -> ClientStats:
+        senders = list(senders)
+        return cls(
+            requests=c.requests,
+            items=c.items,
+            retries=c.retries,
+            rate_limited=c.rate_limited,
+            resent=c.resent,
+            outcome_unknown=c.outcome_unknown,
+            reconciliations=c.reconciliations,
+            pending=sum(lane.queued for lane in lanes),
+            in_flight=sum(sender.in_flight for sender in senders),
+            batch_sizes=dict(sorted(c.batch_sizes.items())),
+            multi_object={
+                s.endpoint.request_type: s.multi_object.value
+                for s in senders
+                if s.multi_object.value != "unknown"
+            },
+            fallback_lanes=tuple(s.endpoint.request_type for s in senders if s.fell_back),
+        )
