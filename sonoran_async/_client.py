@@ -8,6 +8,7 @@ import itertools
 import logging
 import secrets
 import warnings
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -16,9 +17,9 @@ import attrs
 
 from ._batch import Batch, Item
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import encode_object, envelope_prefix, token_room
+from ._codec import converter, encode_object, envelope_prefix, token_room
 from ._delivery import BUCKET, Counters, Delivery
-from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Merge, describe_requests
+from ._endpoints import ENDPOINTS, GET_CALLS, Merge, describe_requests
 from ._enums import CallType
 from ._errors import ClientClosedError, QueueFullError, SonoranError, ValidationError
 from ._flow import PendingBudget
@@ -141,7 +142,8 @@ class SonoranClient:
             stopped=self._lifecycle.stopped,
         )
         self._token_key = reconcile.token_key if reconcile is not None else None
-        tokens = (f"{secrets.token_hex(6)}-{n:x}" for n in itertools.count())
+        run = secrets.token_hex(6)  # tokens are unique per client run, then counted
+        tokens = (f"{run}-{n:x}" for n in itertools.count())
         reconciler = (
             Reconciler(
                 self._delivery.exchange,
@@ -153,6 +155,8 @@ class SonoranClient:
         )
         self._pending = PendingBudget(policy.max_pending)
         self._lanes: dict[str, Lane] = {}
+        #: request model -> (its lane, its creates' token key, single flight?, unstructure)
+        self._routes: dict[type[Any], tuple[Lane, str | None, bool, Callable[[Any], Any]]] = {}
         self._senders: dict[str, Sender] = {}
         for endpoint in ENDPOINTS:
             prefix = envelope_prefix(community_id, key.value, endpoint.request_type)
@@ -169,6 +173,12 @@ class SonoranClient:
                 pending=self._pending,
             )
             self._lanes[endpoint.request_type] = lane
+            self._routes[endpoint.request] = (
+                lane,
+                token_key,
+                endpoint.merge is Merge.SINGLE_FLIGHT,
+                converter.get_unstructure_hook(endpoint.request),
+            )
             self._senders[endpoint.request_type] = Sender(
                 endpoint,
                 prefix,
@@ -202,16 +212,16 @@ class SonoranClient:
         QueueFullError instead. The future's result is what the request's endpoint
         answers: the new id for a create, a CallsSnapshot for CallsQuery, None otherwise.
         """
-        endpoint = FOR_REQUEST.get(type(request))
-        if endpoint is None:
+        route = self._routes.get(type(request))
+        if route is None:
             raise TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
-        self._lifecycle.check_open()
-        lane = self._lanes[endpoint.request_type]
-        payload, token = encode_object(
-            request, self._server_id, self._token_key if endpoint.creates else None
-        )
-        lane.check_size(payload)
-        single_flight = endpoint.merge is Merge.SINGLE_FLIGHT
+        lane, token_key, single_flight, unstructure = route
+        loop = asyncio.get_running_loop()
+        if not self._lifecycle.is_open_in(loop):
+            self._lifecycle.check_open()
+        payload, token = encode_object(request, self._server_id, token_key, unstructure)
+        if len(payload) > lane.max_payload:
+            lane.refuse_size(payload)
         if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
         if not self._pending.try_take():
@@ -223,7 +233,6 @@ class SonoranClient:
             except (SonoranError, RuntimeError):
                 self._pending.give_back(1)
                 raise
-        loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         lane.put(Item(payload, request, token, future, loop.time()))
         if single_flight:

@@ -9,6 +9,7 @@ a `RequestBody`, whose repr hides it (error trackers capture frame locals by rep
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -69,13 +70,22 @@ def _structure_meta(value: Any, _: type) -> dict[str, Any]:
     raise ValueError(f"expected an object, got {type(value).__name__}")
 
 
+def _as_is(value: Any) -> Any:
+    return value if type(value) is dict else dict(value)
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter()
 
     def unstructure_factory(cls: type[Any]) -> Any:
         # Fields whose default is None are optional on the wire: unset means not sent.
+        # metaData is free-form JSON that orjson encodes as it is: no copy per object.
         overrides = {
-            f.name: override(rename=wire_name(f), omit_if_default=f.default is None)
+            f.name: override(
+                rename=wire_name(f),
+                omit_if_default=f.default is None,
+                unstruct_hook=_as_is if f.name == "meta_data" else None,
+            )
             for f in attrs.fields(cls)
         }
         return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
@@ -167,11 +177,15 @@ class RequestBody(bytes):
 
 
 def encode_object(
-    request: Any, default_server_id: int, token_key: str | None = None
+    request: Any,
+    default_server_id: int,
+    token_key: str | None = None,
+    unstructure: Callable[[Any], Any] | None = None,
 ) -> tuple[bytes, str]:
     """One `data` element as JSON bytes, and the token its metaData already carries under
-    `token_key` ("" if none: a token is added only when the object shares a request)."""
-    wire: dict[str, Any] = converter.unstructure(request)
+    `token_key` ("" if none: a token is added only when the object shares a request).
+    `unstructure` is the model's own hook, when the caller has it at hand (hot path)."""
+    wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
     if "serverId" not in wire:
         wire["serverId"] = default_server_id
     token = ""
@@ -191,13 +205,18 @@ def token_room(token_key: str) -> int:
 
 
 def with_token(payload: bytes, token_key: str, token: str) -> bytes:
-    """`payload` with `token` added to its metaData under `token_key`."""
-    if b'"metaData":' not in payload:  # a quote inside a string value would be escaped
-        entry = orjson.dumps({token_key: token})
+    """`payload` with `token` added to its metaData under `token_key`, spliced in as bytes.
+
+    metaData is the only free-form field of a request model and quotes inside strings
+    are escaped, so the first `"metaData":{` in the bytes is the object's own.
+    """
+    entry = orjson.dumps({token_key: token})  # b'{"key":"token"}'
+    at = payload.find(b'"metaData":{')
+    if at < 0:
         return payload[:-1] + b',"metaData":' + entry + b"}"
-    wire = orjson.loads(payload)
-    wire["metaData"] = {**(wire["metaData"] or {}), token_key: token}
-    return orjson.dumps(wire)
+    start = at + len(b'"metaData":{')
+    separator = b"" if payload[start : start + 1] == b"}" else b","
+    return payload[:start] + entry[1:-1] + separator + payload[start:]
 
 
 def _unencodable_field(request: Any, wire: dict[str, Any]) -> str:
@@ -239,4 +258,4 @@ def redacted(body: bytes) -> str:
 def reply_lines(body: bytes) -> list[str]:
     """The non-blank lines of a text reply, stripped (CRLF and padding tolerated)."""
     text = body.decode("utf-8", errors="replace")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line for line in map(str.strip, text.splitlines()) if line]

@@ -51,6 +51,9 @@ class Endpoint(Generic[RequestT, ResultT]):
     plan: Plan
     merge: Merge = Merge.COALESCE
     json_reply: bool = False
+    #: Optional fast path: the results of a reply that proves every object at once
+    #: (`(body, count) -> results`), or None to read it line by line.
+    proof_all: Callable[[bytes, int], list[ResultT] | None] | None = None
     category: str = "emergency"
 
     @property
@@ -64,7 +67,12 @@ class Endpoint(Generic[RequestT, ResultT]):
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     Endpoint[Call911, int](
-        "CALL_911", Call911, _proof.emergency_call_added, creates=True, plan=Plan.STANDARD
+        "CALL_911",
+        Call911,
+        _proof.emergency_call_added,
+        creates=True,
+        plan=Plan.STANDARD,
+        proof_all=_proof.emergency_calls_added,
     ),
     Endpoint[Remove911, None](
         "REMOVE_911", Remove911, _proof.acknowledged, creates=False, plan=Plan.STANDARD

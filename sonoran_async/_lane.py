@@ -48,6 +48,9 @@ class Lane:
         self.endpoint = endpoint
         self._prefix_size = prefix_size
         self._token_room = token_room  # bytes a create's token may add when it is sent
+        self._max_payload = policy.max_bytes - prefix_size - token_room - len(ENVELOPE_SUFFIX)
+        self._single_flight = endpoint.merge is Merge.SINGLE_FLIGHT
+        self._delivery_timeout = policy.delivery_timeout
         self._policy = policy
         self._send = send
         self._limiter = limiter
@@ -70,12 +73,16 @@ class Lane:
 
     # --- enqueue -------------------------------------------------------------------------
 
-    def check_size(self, payload: bytes) -> None:
+    @property
+    def max_payload(self) -> int:
+        """The largest encoded object that fits in one request under `max_bytes`."""
+        return self._max_payload
+
+    def refuse_size(self, payload: bytes) -> None:
         size = self._prefix_size + len(payload) + self._token_room + len(ENVELOPE_SUFFIX)
-        if size > self._policy.max_bytes:
-            raise ValidationError(
-                "request", f"encodes to {size} bytes, over max_bytes={self._policy.max_bytes}"
-            )
+        raise ValidationError(
+            "request", f"encodes to {size} bytes, over max_bytes={self._policy.max_bytes}"
+        )
 
     def shared(self, payload: bytes) -> asyncio.Future[Any] | None:
         """Single flight: a child of an identical object's future queued or in flight."""
@@ -90,11 +97,11 @@ class Lane:
         """Queue an item (its `pending` slot is already taken) and arrange a flush."""
         self._queue.append(item)
         self._queued_bytes += len(item.payload) + 1
-        if self.endpoint.merge is Merge.SINGLE_FLIGHT:
+        if self._single_flight:
             payload = item.payload
             self._shared[payload] = item.future
             item.future.add_done_callback(lambda done: self._forget_shared(payload, done))
-        timeout = self._policy.delivery_timeout
+        timeout = self._delivery_timeout
         if timeout is not None and self._expiry is None:
             self._expiry = asyncio.get_running_loop().call_later(timeout, self._expire)
         if self._pump is not None:

@@ -164,6 +164,7 @@ class Call911(Request[int]):
     def __attrs_post_init__(self) -> None:
         # The hot path of ingestion: one cheap test for the common shape, the named
         # checks only when it fails (or for the optional fields, when set).
+        meta = self.meta_data
         if (
             type(self.caller) is str
             and type(self.location) is str
@@ -171,13 +172,17 @@ class Call911(Request[int]):
             and type(self.is_emergency) is bool
             and self.caller.strip()
             and self.location.strip()
-            and (self.meta_data is None or type(self.meta_data) is dict)
+            and (meta is None or type(meta) is dict)
             and self.delete_after_minutes is None
             and self.server_id is None
         ):
-            if self.meta_data is not None:
-                _mapping("meta_data", self.meta_data)
-            return
+            if meta is None:
+                return
+            for key in meta:  # a plain loop: several times cheaper than all(...)
+                if type(key) is not str:
+                    break
+            else:
+                return
         _validate(self)
 
 

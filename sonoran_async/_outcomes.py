@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import orjson
@@ -21,26 +21,24 @@ from ._endpoints import Endpoint
 from ._errors import ENVELOPE_ERRORS, ApiError, error_from_text
 from ._proof import NoProof
 
+# Plain named tuples: one outcome is made per object, on the hot path.
 
-@attrs.frozen
-class Proven:
+
+class Proven(NamedTuple):
     value: Any
 
 
-@attrs.frozen
-class Refused:
+class Refused(NamedTuple):
     error: ApiError
 
 
-@attrs.frozen
-class Unproven:
+class Unproven(NamedTuple):
     """Sent, and its own reply part proves nothing either way."""
 
     why: str
 
 
-@attrs.frozen
-class Unanswered:
+class Unanswered(NamedTuple):
     """Sent with others, and the reply cannot be matched to the objects."""
 
     why: str
@@ -85,15 +83,11 @@ def read_reply(
         return _read_error(status, body, n)
     if endpoint.json_reply:
         return _read_json(endpoint, requests, body)
+    if endpoint.proof_all is not None and (values := endpoint.proof_all(body, n)) is not None:
+        return Reading(Shape.LINES, list(map(Proven, values)))
     lines = reply_lines(body)
     if len(lines) == n:
-        return Reading(
-            Shape.LINES,
-            [
-                _read_part(endpoint, r, line, status)
-                for r, line in zip(requests, lines, strict=True)
-            ],
-        )
+        return Reading(Shape.LINES, _read_lines(endpoint, requests, lines, status))
     if not lines:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} with an empty body"), n))
     if 1 <= len(lines) < n:
@@ -118,16 +112,31 @@ def _read_error(status: int, body: bytes, n: int) -> Reading:
     )
 
 
+def _read_lines(
+    endpoint: Endpoint[Any, Any], requests: Sequence[Any], lines: list[str], status: int
+) -> list[Outcome]:
+    """One outcome per line; the success shape is tried first, inline (the hot path)."""
+    proof = endpoint.proof
+    outcomes: list[Outcome] = []
+    for request, line in zip(requests, lines, strict=True):
+        try:
+            outcomes.append(Proven(proof(line, request)))
+        except NoProof:
+            outcomes.append(_read_part(endpoint, request, line, status))
+    return outcomes
+
+
 def _read_part(endpoint: Endpoint[Any, Any], request: Any, part: Any, status: int) -> Outcome:
+    try:
+        return Proven(endpoint.proof(part, request))  # no success shape is an error text
+    except NoProof:
+        pass
     if isinstance(part, str):
         error = error_from_text(status, part)
         if error is not None:
             return Refused(error)
-    try:
-        return Proven(endpoint.proof(part, request))
-    except NoProof:
-        shown = part if isinstance(part, str) else orjson.dumps(part).decode(errors="replace")
-        return Unproven(f"the reply proves nothing: {_quote(shown)}")
+    shown = part if isinstance(part, str) else orjson.dumps(part).decode(errors="replace")
+    return Unproven(f"the reply proves nothing: {_quote(shown)}")
 
 
 def _read_json(endpoint: Endpoint[Any, Any], requests: Sequence[Any], body: bytes) -> Reading:

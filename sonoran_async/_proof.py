@@ -44,6 +44,21 @@ def emergency_call_added(line: str, _: Any) -> int:
     return int(match.group(1))
 
 
+_EMERGENCY_ADDED_ALL = re.compile(rb"^EMERGENCY CALL ADDED ID: ([0-9]+)\r?$", re.MULTILINE)
+
+
+def emergency_calls_added(body: bytes, count: int) -> list[int] | None:
+    """The ids of a reply that is exactly `count` documented CALL_911 lines, or None.
+
+    One regex pass over the whole body instead of a line at a time: the hot path of
+    ingestion. Anything else (a blank line, an error, junk) goes line by line instead.
+    """
+    ids = _EMERGENCY_ADDED_ALL.findall(body)
+    if len(ids) != count or body.count(b"\n") + 1 - body.endswith(b"\n") != count:
+        return None
+    return list(map(int, ids))
+
+
 def dispatch_created(line: str, _: Any) -> int:
     """NEW_DISPATCH: `NEW DISPATCH CREATED - ID: <n>`, the whole line."""
     match = _DISPATCH_CREATED_RE.fullmatch(line)

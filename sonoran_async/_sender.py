@@ -79,7 +79,11 @@ class Sender:
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
         self.in_flight += 1
-        if self._tokens is not None and len(batch) > 1:
+        if (
+            self._tokens is not None
+            and len(batch) > 1
+            and self.multi_object is not MultiObject.PER_ITEM
+        ):
             self._add_tokens(batch)
         try:
             body = assemble(self._prefix, [item.payload for item in batch.items])
@@ -105,7 +109,9 @@ class Sender:
 
     def _add_tokens(self, batch: Batch) -> None:
         """Creates sharing a request carry a token, so GET_CALLS can tell which exist if
-        the reply cannot. A lone create goes exactly as its caller built it."""
+        the reply cannot. A lone create goes exactly as its caller built it, and so do all
+        creates once the server has shown it answers each object on its own line (should
+        it ever answer ambiguously after all, the objects are matched on their fields)."""
         assert self._tokens is not None and self._token_key is not None
         for item in batch.items:
             if not item.token:

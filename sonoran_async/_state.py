@@ -30,6 +30,10 @@ class Lifecycle:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._close_started = False
 
+    def is_open_in(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """The hot path's test: open, and already bound to this loop."""
+        return self.state is ClientState.OPEN and loop is self._loop
+
     def check_open(self) -> None:
         """Raise unless new work may be queued (and bind the client to its event loop)."""
         if self.fatal is not None:
