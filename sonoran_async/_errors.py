@@ -6,9 +6,11 @@ text, the request type and field names only.
 
 from __future__ import annotations
 
-import copy
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 class SonoranError(Exception):
@@ -171,8 +173,15 @@ def error_from_text(status: int, text: str) -> ApiError | None:
     return cls(status, text)
 
 
-def for_caller(error: BaseException) -> BaseException:
-    """A fresh instance per caller, so that tracebacks do not pile up on one object."""
-    twin = copy.copy(error)
+def for_caller(error: _E) -> _E:
+    """A fresh instance per caller, so that tracebacks do not pile up on one object.
+
+    Built directly rather than with copy.copy: closing a client with 100,000 calls queued
+    makes 100,000 of them.
+    """
+    cls = type(error)
+    twin = cls.__new__(cls, *error.args)
+    twin.args = error.args
+    twin.__dict__.update(error.__dict__)  # fields, and notes
     twin.__cause__ = error.__cause__
     return twin
