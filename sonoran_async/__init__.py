@@ -5,9 +5,20 @@ carries all their objects; each caller gets its own typed result back. An emulat
 API ships in `sonoran_async.emulator`.
 """
 
+from ._bridge import (
+    AddCallNote,
+    AttachUnits,
+    Coordinates,
+    DetachUnits,
+    LocationUpdate,
+    SetCallPostal,
+    SetCallPrimary,
+    UnitLocation,
+    VersionQuery,
+)
 from ._client import DEFAULT_BASE_URL, SonoranClient
 from ._clock import Clock, SystemClock
-from ._endpoints import ENDPOINTS, Endpoint, Merge
+from ._endpoints import ENDPOINTS, Endpoint, Lookup, Merge
 from ._enums import CallStatus, CallType, Origin, Plan, UnitStatus
 from ._errors import (
     ApiError,
@@ -41,6 +52,16 @@ from ._transport import AiohttpTransport, Reply, Transport
 __version__ = "0.1.0"
 
 __all__ = [
+    "VersionQuery",
+    "UnitLocation",
+    "SetCallPrimary",
+    "SetCallPostal",
+    "Lookup",
+    "LocationUpdate",
+    "DetachUnits",
+    "Coordinates",
+    "AttachUnits",
+    "AddCallNote",
     "TOKEN_KEY",
     "SystemClock",
     "Request",

@@ -8,7 +8,7 @@ import itertools
 import logging
 import secrets
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -19,16 +19,22 @@ from ._batch import Batch, Item
 from ._clock import SYSTEM_CLOCK, Clock
 from ._codec import converter, encode_object, envelope_prefix, token_room
 from ._delivery import BUCKET, Counters, Delivery
-from ._endpoints import ENDPOINTS, GET_CALLS, Merge, describe_requests
-from ._enums import CallType
-from ._errors import ClientClosedError, QueueFullError, SonoranError, ValidationError
+from ._endpoints import ENDPOINTS, GET_CALLS, Endpoint, Merge, describe_requests
+from ._enums import Plan
+from ._errors import (
+    ClientClosedError,
+    EndpointNotEnabledError,
+    QueueFullError,
+    SonoranError,
+    ValidationError,
+)
 from ._flow import PendingBudget
 from ._lane import Lane
-from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
+from ._methods import EndpointMethods
+from ._models import Request
 from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter, LocalLimiter
 from ._reconcile import Reconciler
-from ._replies import CallsSnapshot
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
@@ -57,7 +63,38 @@ class _Key:
         return "<api key>"
 
 
-class SonoranClient:
+@attrs.frozen
+class _Route:
+    """Everything `submit()` needs about one request model, looked up once per call."""
+
+    endpoint: Endpoint[Any, Any]
+    lane: Lane
+    token_key: str | None  # the key of the token creates carry for reconciliation
+    single_flight: bool = attrs.field(init=False)
+    sends_data: bool = attrs.field(init=False)
+    has_server_id: bool = attrs.field(init=False)  # the model has a serverId to default
+    unstructure: Callable[[Any], Any] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        endpoint = self.endpoint
+        object.__setattr__(self, "single_flight", endpoint.merge is Merge.SINGLE_FLIGHT)
+        object.__setattr__(self, "sends_data", endpoint.sends_data)
+        fields = attrs.fields_dict(endpoint.request)
+        object.__setattr__(self, "has_server_id", "server_id" in fields)
+        object.__setattr__(self, "unstructure", converter.get_unstructure_hook(endpoint.request))
+
+
+def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
+    error = EndpointNotEnabledError(0, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY")
+    needs = endpoint.plan.name.replace("_", " ")
+    error.add_note(
+        f"refused before sending: {endpoint.request_type} needs the {needs} plan or higher, "
+        f"and the community's plan is {plan.name.replace('_', ' ')}"
+    )
+    return error
+
+
+class SonoranClient(EndpointMethods):
     """An asyncio client for the Sonoran CAD v1 emergency API, batching as it goes.
 
     Concurrent calls of one request type are sent together in one `data` array; each
@@ -77,6 +114,8 @@ class SonoranClient:
         rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008
         reconcile: ReconcilePolicy | None = ReconcilePolicy(),  # noqa: B008
+        batch_overrides: Mapping[str, BatchPolicy] | None = None,
+        plan: Plan | None = None,
         session: aiohttp.ClientSession | None = None,
         timeout: float | None = _UNSET,
         delivery_timeout: float | None = _UNSET,
@@ -154,17 +193,23 @@ class SonoranClient:
             else None
         )
         self._pending = PendingBudget(policy.max_pending)
+        self._plan = plan
         self._lanes: dict[str, Lane] = {}
-        #: request model -> (its lane, its creates' token key, single flight?, unstructure)
-        self._routes: dict[type[Any], tuple[Lane, str | None, bool, Callable[[Any], Any]]] = {}
         self._senders: dict[str, Sender] = {}
+        self._routes: dict[type[Any], _Route] = {}
+        unknown = set(batch_overrides or ()) - {e.request_type for e in ENDPOINTS}
+        if unknown:
+            raise ValueError(f"batch_overrides names unknown request types: {sorted(unknown)}")
         for endpoint in ENDPOINTS:
+            own = (batch_overrides or {}).get(endpoint.request_type)
+            if own is None:
+                own = endpoint.batch if batch is not None and endpoint.batch else policy
+            token_key = self._token_key if endpoint.lookup is not None else None
             prefix = envelope_prefix(community_id, key.value, endpoint.request_type)
-            token_key = self._token_key if endpoint.creates else None
             lane = Lane(
                 endpoint,
                 len(prefix),
-                policy,
+                own,
                 token_room=token_room(token_key) if token_key is not None else 0,
                 send=functools.partial(self._send, endpoint.request_type),
                 limiter=self._limiter,
@@ -173,12 +218,7 @@ class SonoranClient:
                 pending=self._pending,
             )
             self._lanes[endpoint.request_type] = lane
-            self._routes[endpoint.request] = (
-                lane,
-                token_key,
-                endpoint.merge is Merge.SINGLE_FLIGHT,
-                converter.get_unstructure_hook(endpoint.request),
-            )
+            self._routes[endpoint.request] = _Route(endpoint, lane, token_key)
             self._senders[endpoint.request_type] = Sender(
                 endpoint,
                 prefix,
@@ -215,11 +255,22 @@ class SonoranClient:
         route = self._routes.get(type(request))
         if route is None:
             raise TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
-        lane, token_key, single_flight, unstructure = route
+        lane = route.lane
+        single_flight = route.single_flight
         loop = asyncio.get_running_loop()
         if not self._lifecycle.is_open_in(loop):
             self._lifecycle.check_open()
-        payload, token = encode_object(request, self._server_id, token_key, unstructure)
+        if self._plan is not None and route.endpoint.plan > self._plan:
+            raise _above_plan(route.endpoint, self._plan)
+        if route.sends_data:
+            payload, token = encode_object(
+                request,
+                self._server_id if route.has_server_id else None,
+                route.token_key,
+                route.unstructure,
+            )
+        else:
+            payload, token = b"", ""
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         if single_flight and (shared := lane.shared(payload)) is not None:
@@ -243,46 +294,15 @@ class SonoranClient:
             return child
         return future
 
-    # --- the typed API -----------------------------------------------------------------
+    @property
+    def plan(self) -> Plan | None:
+        """The plan the client checks endpoints against: given, or from get_version()."""
+        return self._plan
 
-    async def call_911(self, call: Call911) -> int:
-        """Send a 911 call; returns the new emergency call's id."""
-        return await self._call(call, Call911)
+    def _remember_plan(self, plan: Plan) -> None:
+        self._plan = plan
 
-    async def new_dispatch(self, dispatch: NewDispatch) -> int:
-        """Create a dispatch call; returns its id."""
-        return await self._call(dispatch, NewDispatch)
-
-    async def edit_dispatch(self, edit: DispatchEdit) -> None:
-        """Change the fields set on `edit` (only those are sent)."""
-        await self._call(edit, DispatchEdit)
-
-    async def remove_911(self, call_id: int, *, server_id: int | None = None) -> None:
-        """Remove an emergency (911) call."""
-        await self._call(Remove911(call_id=call_id, server_id=server_id), Remove911)
-
-    async def close_call(self, call_id: int, *, server_id: int | None = None) -> None:
-        """Close a dispatch call (it moves to the closed list)."""
-        await self._call(CloseCall(call_id=call_id, server_id=server_id), CloseCall)
-
-    async def get_calls(
-        self,
-        *,
-        server_id: int | None = None,
-        closed_limit: int = 10,
-        closed_offset: int = 0,
-        call_type: CallType = CallType.ALL,
-    ) -> CallsSnapshot:
-        """Active dispatch calls, active 911 calls and a page of closed calls."""
-        query = CallsQuery(
-            server_id=server_id,
-            closed_limit=closed_limit,
-            closed_offset=closed_offset,
-            call_type=call_type,
-        )
-        return await self._call(query, CallsQuery)
-
-    async def _call(self, request: Request[ResultT], kind: type) -> ResultT:
+    async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, got {type(request).__name__}")
         return await (await self.submit(request))

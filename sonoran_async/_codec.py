@@ -178,7 +178,7 @@ class RequestBody(bytes):
 
 def encode_object(
     request: Any,
-    default_server_id: int,
+    default_server_id: int | None,
     token_key: str | None = None,
     unstructure: Callable[[Any], Any] | None = None,
 ) -> tuple[bytes, str]:
@@ -186,7 +186,7 @@ def encode_object(
     `token_key` ("" if none: a token is added only when the object shares a request).
     `unstructure` is the model's own hook, when the caller has it at hand (hot path)."""
     wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
-    if "serverId" not in wire:
+    if default_server_id is not None and "serverId" not in wire:
         wire["serverId"] = default_server_id
     token = ""
     if token_key is not None and (meta := wire.get("metaData")) and token_key in meta:
@@ -248,7 +248,7 @@ def assemble(prefix: bytes, objects: list[bytes]) -> RequestBody:
 def redacted(body: bytes) -> str:
     """A body for debug logs: the same JSON with the key replaced."""
     try:
-        envelope = orjson.loads(body)
+        envelope = orjson.loads(bytes(body))
         envelope["key"] = "***"
         return orjson.dumps(envelope).decode()
     except (orjson.JSONDecodeError, TypeError, KeyError):

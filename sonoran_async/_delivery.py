@@ -37,7 +37,7 @@ from ._errors import (
 )
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
-from ._transport import Reply, Transport
+from ._transport import AiohttpTransport, Reply, Transport
 
 logger = logging.getLogger("sonoran_async")
 
@@ -91,6 +91,9 @@ class Delivery:
         stopped: Callable[[], SonoranError | None],
     ) -> None:
         self._transport = transport
+        # Our own transport takes the body as it is (its repr hides the key); another is
+        # handed plain bytes, which every JSON library reads (orjson refuses subclasses).
+        self._plain_bodies = not isinstance(transport, AiohttpTransport)
         self._limiter = limiter
         self._policy = policy
         self._counters = counters
@@ -122,7 +125,9 @@ class Delivery:
                 logger.debug("POST %s (%d objects) %s", endpoint.path, objects, redacted(body))
             batch.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
-                reply = await self._transport.post(endpoint.path, body)
+                reply = await self._transport.post(
+                    endpoint.path, bytes(body) if self._plain_bodies else body
+                )
             except TransportError as exc:
                 batch.on_wire = False
                 if exc.request_sent and endpoint.creates:

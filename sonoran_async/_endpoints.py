@@ -8,13 +8,23 @@ batching, proof of success, retries, plan notes — is derived from the row.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from . import _proof
-from ._enums import Plan
+from ._bridge import (
+    AddCallNote,
+    AttachUnits,
+    DetachUnits,
+    LocationUpdate,
+    SetCallPostal,
+    SetCallPrimary,
+    UnitLocation,
+    VersionQuery,
+)
+from ._enums import CallType, Plan
 from ._models import (
     Call911,
     CallsQuery,
@@ -24,6 +34,7 @@ from ._models import (
     Remove911,
     Request,
 )
+from ._policies import BatchPolicy
 from ._replies import CallsSnapshot
 
 RequestT = TypeVar("RequestT", bound=Request[Any])
@@ -37,6 +48,18 @@ class Merge(enum.Enum):
     COALESCE = "coalesce"
     #: Never merged; identical concurrent objects share one request and its result.
     SINGLE_FLIGHT = "single_flight"
+    #: Coalesced, and of several objects with the same `conflate_key` waiting in one
+    #: window only the newest is sent; the others resolve with `superseded`.
+    CONFLATE = "conflate"
+
+
+@attrs.frozen
+class Lookup:
+    """Where GET_CALLS lists what a create made, and the wire fields that identify it when
+    no token does (reconciliation, `_reconcile.py`)."""
+
+    call_type: CallType
+    fields: tuple[str, ...]
 
 
 @attrs.frozen
@@ -54,6 +77,18 @@ class Endpoint(Generic[RequestT, ResultT]):
     #: Optional fast path: the results of a reply that proves every object at once
     #: (`(body, count) -> results`), or None to read it line by line.
     proof_all: Callable[[bytes, int], list[ResultT] | None] | None = None
+    #: Documented to apply every object and answer ONE line: that line proves them all.
+    one_line_for_all: bool = False
+    #: For Merge.CONFLATE: what makes two objects updates of the same thing, and the
+    #: result of the one dropped for a newer one.
+    conflate_key: Callable[[RequestT], Hashable] | None = None
+    superseded: Any = None
+    #: GET_VERSION sends an empty `data` array.
+    sends_data: bool = True
+    #: This endpoint's own batching, unless the client is given one for it.
+    batch: BatchPolicy | None = None
+    #: How to find a create again through GET_CALLS; None: it cannot be.
+    lookup: Lookup | None = None
     category: str = "emergency"
 
     @property
@@ -73,6 +108,7 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         creates=True,
         plan=Plan.STANDARD,
         proof_all=_proof.emergency_calls_added,
+        lookup=Lookup(CallType.EMERGENCY, ("caller", "location", "description", "isEmergency")),
     ),
     Endpoint[Remove911, None](
         "REMOVE_911", Remove911, _proof.acknowledged, creates=False, plan=Plan.STANDARD
@@ -94,7 +130,53 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         "EDIT_DISPATCH", DispatchEdit, _proof.dispatch_updated, creates=False, plan=Plan.PLUS
     ),
     Endpoint[NewDispatch, int](
-        "NEW_DISPATCH", NewDispatch, _proof.dispatch_created, creates=True, plan=Plan.PLUS
+        "NEW_DISPATCH",
+        NewDispatch,
+        _proof.dispatch_created,
+        creates=True,
+        plan=Plan.PLUS,
+        lookup=Lookup(
+            CallType.DISPATCH, ("title", "address", "postal", "code", "description", "priority")
+        ),
+    ),
+    # Sonoran: "group updates ... send every few seconds"; its one line proves them all.
+    Endpoint[UnitLocation, LocationUpdate](
+        "UNIT_LOCATION",
+        UnitLocation,
+        _proof.unit_location_updated,
+        creates=False,
+        plan=Plan.STANDARD,
+        merge=Merge.CONFLATE,
+        one_line_for_all=True,
+        conflate_key=lambda update: update.api_id,
+        superseded=LocationUpdate.SUPERSEDED,
+        batch=BatchPolicy(max_delay=5.0, max_items=500),
+    ),
+    Endpoint[AttachUnits, None](
+        "ATTACH_UNIT", AttachUnits, _proof.units_attached, creates=False, plan=Plan.PLUS
+    ),
+    Endpoint[DetachUnits, None](
+        "DETACH_UNIT", DetachUnits, _proof.units_detached, creates=False, plan=Plan.PLUS
+    ),
+    # A note re-sent after an ambiguous answer could be added twice: a create.
+    Endpoint[AddCallNote, None](
+        "ADD_CALL_NOTE", AddCallNote, _proof.note_added, creates=True, plan=Plan.PLUS
+    ),
+    Endpoint[SetCallPostal, None](
+        "SET_CALL_POSTAL", SetCallPostal, _proof.postal_set, creates=False, plan=Plan.PLUS
+    ),
+    Endpoint[SetCallPrimary, None](
+        "SET_CALL_PRIMARY", SetCallPrimary, _proof.primary_set, creates=False, plan=Plan.PLUS
+    ),
+    Endpoint[VersionQuery, Plan](
+        "GET_VERSION",
+        VersionQuery,
+        _proof.version,
+        creates=False,
+        plan=Plan.FREE,
+        merge=Merge.SINGLE_FLIGHT,
+        sends_data=False,
+        category="general",
     ),
 )
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from ._batch import Batch, Item, fail
+from ._batch import Batch, Item, fail, settle
 from ._codec import ENVELOPE_SUFFIX
 from ._endpoints import Endpoint, Merge
 from ._errors import (
@@ -50,6 +50,8 @@ class Lane:
         self._token_room = token_room  # bytes a create's token may add when it is sent
         self._max_payload = policy.max_bytes - prefix_size - token_room - len(ENVELOPE_SUFFIX)
         self._single_flight = endpoint.merge is Merge.SINGLE_FLIGHT
+        #: Merge.CONFLATE: conflation key -> the newest queued item with it.
+        self._newest: dict[Hashable, Item] | None = {} if endpoint.merge is Merge.CONFLATE else None
         self._delivery_timeout = policy.delivery_timeout
         self._policy = policy
         self._send = send
@@ -59,7 +61,7 @@ class Lane:
         self._pending = pending
         #: One object per request: coalescing off for this type, or switched off after
         #: the server answered several objects in a way that could not be matched.
-        self.single = endpoint.merge is not Merge.COALESCE or policy.max_items == 1
+        self.single = endpoint.merge is Merge.SINGLE_FLIGHT or policy.max_items == 1
         self._queue: deque[Item] = deque()
         self._resend: deque[Item] = deque()  # already counted out of `pending`
         self._queued_bytes = 0
@@ -97,6 +99,8 @@ class Lane:
         """Queue an item (its `pending` slot is already taken) and arrange a flush."""
         self._queue.append(item)
         self._queued_bytes += len(item.payload) + 1
+        if self._newest is not None:
+            self._supersede(item)
         if self._single_flight:
             payload = item.payload
             self._shared[payload] = item.future
@@ -112,6 +116,17 @@ class Lane:
             self._start_pump()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
+
+    def _supersede(self, item: Item) -> None:
+        """Conflation: a newer update of the same thing replaces a queued older one, whose
+        caller resolves at once with the endpoint's `superseded` result (its queue entry
+        is skipped, unsent, when the lane next takes a batch)."""
+        assert self._newest is not None and self.endpoint.conflate_key is not None
+        key = self.endpoint.conflate_key(item.request)
+        older = self._newest.get(key)
+        if older is not None:
+            settle(older.future, self.endpoint.superseded)
+        self._newest[key] = item
 
     def resend(self, items: list[Item]) -> None:
         """Send these again, one per request (a re-send after proof they were not applied,
@@ -210,6 +225,8 @@ class Lane:
                 break
             queue.popleft()
             taken += 1
+            if self._newest is not None:
+                self._forget_newest(item)
             self._queued_bytes -= size
             if live:
                 room -= cost
@@ -217,6 +234,12 @@ class Lane:
         if taken:
             self._pending.give_back(taken)
         return Batch(items) if items else None
+
+    def _forget_newest(self, item: Item) -> None:
+        assert self._newest is not None and self.endpoint.conflate_key is not None
+        key = self.endpoint.conflate_key(item.request)
+        if self._newest.get(key) is item:
+            del self._newest[key]
 
     # --- deadlines, flush, close ---------------------------------------------------------
 
@@ -231,6 +254,8 @@ class Lane:
             item = queue.popleft()
             self._queued_bytes -= len(item.payload) + 1
             expired += 1
+            if self._newest is not None:
+                self._forget_newest(item)
             fail(
                 item.future,
                 DeliveryTimeoutError(
@@ -273,6 +298,8 @@ class Lane:
         self._queue.clear()
         self._resend.clear()
         self._queued_bytes = 0
+        if self._newest is not None:
+            self._newest.clear()
         for item in items:
             fail(item.future, for_caller(error))
 

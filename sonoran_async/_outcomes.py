@@ -90,6 +90,10 @@ def read_reply(
         return Reading(Shape.LINES, _read_lines(endpoint, requests, lines, status))
     if not lines:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} with an empty body"), n))
+    if len(lines) == 1 and endpoint.one_line_for_all:
+        outcome = _read_part(endpoint, requests[0], lines[0], status)
+        if isinstance(outcome, Proven):  # documented: one line answers every object
+            return Reading(Shape.LINES, [Proven(endpoint.proof(lines[0], r)) for r in requests])
     if 1 <= len(lines) < n:
         why = f"{len(lines)} reply line(s) for {n} objects: {_quote(lines[0])}"
         return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why), n))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ._bridge import AddCallNote, LocationUpdate, SetCallPostal, SetCallPrimary
 from ._codec import parse_snapshot
+from ._enums import Plan
 from ._errors import ProtocolError
 from ._models import DispatchEdit
 from ._replies import CallsSnapshot
@@ -88,3 +90,62 @@ def snapshot(document: Any, _: Any) -> CallsSnapshot:
         return parse_snapshot(document)
     except ProtocolError as exc:
         raise NoProof(str(exc)) from None
+
+
+# --- the bridge endpoints ---------------------------------------------------------------------
+
+_UNIT_LOCATION_UPDATED = re.compile(r"UNIT\s+LOCATION\s+UPDATED", re.IGNORECASE)
+_UNITS_ATTACHED = re.compile(r"UNITS?\s+ATTACHED", re.IGNORECASE)
+_UNITS_DETACHED = re.compile(r"UNITS?\s+DETACHED", re.IGNORECASE)
+_NOTE_ADDED = re.compile(r"NOTE\s+'.*'\s+ADDED\s+TO\s+CALL\s+#?(\d+)", re.IGNORECASE | re.DOTALL)
+_POSTAL_SET = re.compile(r"CALL\s+#?(\d+)\s+POSTAL\s+SET\s+TO\s+.*", re.IGNORECASE)
+_NAMES_A_CALL = re.compile(r"\bCALL\s+#?(\d+)\b", re.IGNORECASE)
+_VERSION = re.compile(r"\s*(\d+)\b.*", re.DOTALL)
+
+
+def unit_location_updated(line: str, _: Any) -> LocationUpdate:
+    """UNIT_LOCATION: `UNIT LOCATION UPDATED` (one line proves every object sent with it)."""
+    if _UNIT_LOCATION_UPDATED.fullmatch(line) is None:
+        raise NoProof(line)
+    return LocationUpdate.SENT
+
+
+def units_attached(line: str, _: Any) -> None:
+    if _UNITS_ATTACHED.fullmatch(line) is None:
+        raise NoProof(line)
+
+
+def units_detached(line: str, _: Any) -> None:
+    if _UNITS_DETACHED.fullmatch(line) is None:
+        raise NoProof(line)
+
+
+def note_added(line: str, note: AddCallNote) -> None:
+    """ADD_CALL_NOTE: `NOTE '<note>' added to call #<id>`, naming the note's own call."""
+    match = _NOTE_ADDED.fullmatch(line)
+    if match is None or int(match.group(1)) != note.call_id:
+        raise NoProof(line)
+
+
+def postal_set(line: str, request: SetCallPostal) -> None:
+    """SET_CALL_POSTAL: `CALL <id> POSTAL SET TO <postal>`, naming its own call."""
+    match = _POSTAL_SET.fullmatch(line)
+    if match is None or int(match.group(1)) != request.call_id:
+        raise NoProof(line)
+
+
+def primary_set(line: str, request: SetCallPrimary) -> None:
+    """SET_CALL_PRIMARY: its documented text is SET_CALL_POSTAL's, a copy-paste slip, so
+    the real one is unknown: a plain acknowledgement, which must name no other call."""
+    acknowledged(line, request)
+    named = _NAMES_A_CALL.search(line)
+    if named is not None and int(named.group(1)) != request.call_id:
+        raise NoProof(line)
+
+
+def version(line: str, _: Any) -> Plan:
+    """GET_VERSION: the plan's number first (`3` or `3 - PLUS`), as Sonoran's Lua reads it."""
+    match = _VERSION.fullmatch(line)
+    if match is None:
+        raise NoProof(line)
+    return Plan(int(match.group(1)))

@@ -20,6 +20,7 @@ import orjson
 from ._batch import Batch, Item
 from ._codec import RequestBody, assemble, parse_snapshot
 from ._endpoints import GET_CALLS, Endpoint
+from ._enums import CallType
 from ._errors import (
     EndpointNotEnabledError,
     ProtocolError,
@@ -41,12 +42,6 @@ class Found(enum.Enum):
 Match = int | Found
 Exchange = Callable[[Endpoint[Any, Any], RequestBody, Batch], Awaitable[Reply]]
 
-#: Fields that identify a call when no token does (wire names).
-_SIGNATURES: dict[str, tuple[str, ...]] = {
-    "CALL_911": ("caller", "location", "description", "isEmergency"),
-    "NEW_DISPATCH": ("title", "address", "postal", "code", "description", "priority"),
-}
-
 
 class Reconciler:
     def __init__(self, exchange: Exchange, prefix: RequestBody, token_key: str | None) -> None:
@@ -58,7 +53,7 @@ class Reconciler:
 
     async def find(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Match]:
         """Per item: its call id, ABSENT or UNKNOWN. Never raises for server trouble."""
-        if self.impossible is not None:
+        if self.impossible is not None or endpoint.lookup is None:
             return [Found.UNKNOWN] * len(items)
         objects = [orjson.loads(item.payload) for item in items]
         by_server: dict[Any, list[int]] = defaultdict(list)
@@ -95,7 +90,8 @@ class Reconciler:
         return matches
 
     async def _snapshot(self, endpoint: Endpoint[Any, Any], server_id: Any) -> CallsSnapshot:
-        call_type = 1 if endpoint.request_type == "CALL_911" else 0
+        assert endpoint.lookup is not None
+        call_type = int(endpoint.lookup.call_type)
         query = orjson.dumps({"serverId": server_id, "closedLimit": 100, "type": call_type})
         reply = await self._exchange(GET_CALLS, assemble(self._prefix, [query]), Batch([]))
         if reply.status != 200:
@@ -121,7 +117,8 @@ class Reconciler:
                 if token is not None:
                     by_token[str(token)].append(call.call_id)
             return [_one(by_token.get(item.token, [])) for item in items]
-        return _match_fields(_SIGNATURES[endpoint.request_type], objects, calls)
+        assert endpoint.lookup is not None
+        return _match_fields(endpoint.lookup.fields, objects, calls)
 
 
 def _one(ids: list[int]) -> Match:
@@ -131,7 +128,8 @@ def _one(ids: list[int]) -> Match:
 
 
 def _calls_of(endpoint: Endpoint[Any, Any], snapshot: CallsSnapshot) -> list[Any]:
-    if endpoint.request_type == "CALL_911":
+    assert endpoint.lookup is not None
+    if endpoint.lookup.call_type is CallType.EMERGENCY:
         return list(snapshot.emergency_calls)
     return [*snapshot.active_calls, *snapshot.closed_calls]
 

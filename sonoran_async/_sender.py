@@ -160,7 +160,7 @@ class Sender:
             self._lane.resend(live)
             return
         reconciler = self._reconciler
-        if reconciler is None or reconciler.impossible is not None:
+        if reconciler is None or reconciler.impossible is not None or not self.endpoint.lookup:
             self._learn(MultiObject.AMBIGUOUS)
             batch.fail(
                 live, self._unproven("the reply could not be matched to the objects", len(live))
@@ -201,7 +201,7 @@ class Sender:
         if habit is MultiObject.UNKNOWN:
             return
         self.multi_object = habit
-        reconcilable = self.endpoint.creates and self._reconciler is not None
+        reconcilable = self.endpoint.lookup is not None and self._reconciler is not None
         keeps_batching = habit is MultiObject.PER_ITEM or (
             reconcilable and habit in (MultiObject.ALL_ONE_LINE, MultiObject.ALL_THEN_400)
         )
