@@ -370,7 +370,6 @@ async def memory_run(n: int, pool: list[Call911], path: str) -> dict[str, Any]:
     cad = SonoranClient(
         COMMUNITY,
         KEY,
-        base_url="http://127.0.0.1:9",
         rate_limit=None,
         batch=BatchPolicy(max_pending=n + 10_000),
         transport=StuckTransport(),

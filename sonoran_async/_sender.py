@@ -224,7 +224,8 @@ class Sender:
 
     def _cut_off(self, batch: Batch) -> SonoranError:
         name = self.endpoint.request_type
-        if batch.on_wire and self.endpoint.creates:
+        applied_maybe = batch.on_wire or batch.status is BatchStatus.RECONCILING
+        if applied_maybe and self.endpoint.creates:
             return OutcomeUnknownError(
                 f"{name}: client closed while the request was in flight; it may have been applied"
             )
