@@ -95,9 +95,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook_func(lambda t: t == dict[str, Any], _structure_meta)
-    converter.register_structure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, LenientIntEnum),
-        lambda value, kind: kind(_structure_int(value, int)),
+    # IntEnums are ints: registered by class, so the more specific hook wins.
+    converter.register_structure_hook(
+        LenientIntEnum, lambda value, kind: kind(_structure_int(value, int))
     )
     converter.register_structure_hook_func(lambda t: t == int | str, _structure_primary)
     return converter
