@@ -99,7 +99,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(
         LenientIntEnum, lambda value, kind: kind(_structure_int(value, int))
     )
-    converter.register_structure_hook_func(lambda t: t == int | str, _structure_primary)
+    converter.register_structure_hook_func(
+        lambda t: t in (int | str, int | str | None), _structure_primary
+    )
     return converter
 
 
