@@ -13,7 +13,17 @@ from typing import Any
 
 import attrs
 
-from ._checks import as_tuple, bool_, checked, int_, items, server_id, str_, validate
+from ._checks import (
+    as_tuple,
+    bool_,
+    checked,
+    frozen,
+    int_,
+    items,
+    server_id,
+    str_,
+    validate,
+)
 from ._enums import Plan
 from ._errors import ValidationError
 from ._models import Request
@@ -34,7 +44,7 @@ def _finite(name: str, value: Any) -> None:
         raise ValidationError(name, f"expected a finite number, got {value!r}")
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class Coordinates:
     """A live-map position (floats, as the game reports them)."""
 
@@ -50,7 +60,7 @@ def _coordinates(name: str, value: Any) -> None:
         raise ValidationError(name, "expected Coordinates(x=..., y=...)")
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class UnitLocation(Request[LocationUpdate]):
     """A UNIT_LOCATION object: where a unit (by its API ID) is now.
 
@@ -78,7 +88,7 @@ def _who(model: Any) -> None:
         raise ValidationError(type(model).__name__, f"name the units: set {names}")
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class AttachUnits(Request[None]):
     """An ATTACH_UNIT object: attach units to a dispatch call, by API IDs, by account UUID
     or by identifier ids."""
@@ -96,7 +106,7 @@ class AttachUnits(Request[None]):
         _who(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class DetachUnits(Request[None]):
     """A DETACH_UNIT object: detach units from whatever dispatch call they are on."""
 
@@ -111,7 +121,7 @@ class DetachUnits(Request[None]):
         _who(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class AddCallNote(Request[None]):
     """An ADD_CALL_NOTE object: a note on a dispatch call, optionally with its sender."""
 
@@ -124,7 +134,7 @@ class AddCallNote(Request[None]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class SetCallPostal(Request[None]):
     """A SET_CALL_POSTAL object."""
 
@@ -136,7 +146,7 @@ class SetCallPostal(Request[None]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class SetCallPrimary(Request[None]):
     """A SET_CALL_PRIMARY object; `primary=-1` clears the call's primary identifier."""
 
@@ -149,6 +159,6 @@ class SetCallPrimary(Request[None]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class VersionQuery(Request[Plan]):
     """GET_VERSION: the community's plan. Sent with an empty `data` array."""

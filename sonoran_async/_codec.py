@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ._enums import LenientIntEnum
 from ._errors import ProtocolError, ValidationError
@@ -90,7 +90,12 @@ def _make_converter() -> cattrs.Converter:
         }
         return make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
 
+    def structure_factory(cls: type[Any]) -> Any:
+        overrides = {f.name: override(rename=wire_name(f)) for f in attrs.fields(cls)}
+        return make_dict_structure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+
     converter.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    converter.register_structure_hook_factory(attrs.has, structure_factory)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(bool, _structure_bool)
@@ -153,8 +158,9 @@ def parse_snapshot(document: Any) -> CallsSnapshot:
     """A GET_CALLS reply: one snapshot object (or an array holding exactly one)."""
     if type(document) is list and len(document) == 1:
         document = document[0]
-    if type(document) is not dict or not {"activeCalls", "emergencyCalls"} & document.keys():
-        raise ProtocolError(f"GET_CALLS answered no snapshot: {orjson.dumps(document)[:120]!r}")
+    keys = {"activeCalls", "emergencyCalls", "closedCalls"}
+    if type(document) is not dict or (document and not keys & document.keys()):
+        raise ProtocolError(f"GET_CALLS answered no snapshot: {repr(document)[:120]}")
     return CallsSnapshot(
         active_calls=_calls(document, "activeCalls", DispatchCall),
         emergency_calls=_calls(document, "emergencyCalls", EmergencyCall),

@@ -25,6 +25,7 @@ from ._checks import (
     checked,
     delete_after,
     enum,
+    frozen,
     int_,
     items,
     meta,
@@ -48,7 +49,7 @@ class Request(Generic[ResultT]):
 # --- request models ------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class Call911(Request[int]):
     """A CALL_911 object: a 911 call from in game, shown to dispatchers. Answers its id."""
 
@@ -85,7 +86,7 @@ class Call911(Request[int]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class NewDispatch(Request[int]):
     """A NEW_DISPATCH object: a dispatch call created directly. Answers its id."""
 
@@ -136,7 +137,7 @@ _EDITABLE = (
 )
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class DispatchEdit(Request[None]):
     """An EDIT_DISPATCH object. Only the fields set here are sent, and only they change."""
 
@@ -169,7 +170,7 @@ class DispatchEdit(Request[None]):
             )
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class Remove911(Request[None]):
     """A REMOVE_911 object."""
 
@@ -180,7 +181,7 @@ class Remove911(Request[None]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class CloseCall(Request[None]):
     """A CLOSE_CALL object (closes a dispatch call)."""
 
@@ -191,7 +192,7 @@ class CloseCall(Request[None]):
         validate(self)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class CallsQuery(Request[CallsSnapshot]):
     """A GET_CALLS object: which calls to fetch."""
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import attrs
 
+from ._checks import frozen
 from ._enums import CallStatus, Origin
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class CallNote:
     """A note on a dispatch call (sent with NEW_DISPATCH, returned by GET_CALLS)."""
 
@@ -29,7 +30,7 @@ def _raw() -> Any:
     return attrs.field(factory=dict, eq=False, repr=False)
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class DispatchCall:
     """A dispatch call as GET_CALLS returns it (active or closed)."""
 
@@ -53,7 +54,7 @@ class DispatchCall:
     raw: Mapping[str, Any] = _raw()
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class EmergencyCall:
     """An active 911 call as GET_CALLS returns it."""
 
@@ -67,7 +68,7 @@ class EmergencyCall:
     raw: Mapping[str, Any] = _raw()
 
 
-@attrs.define(kw_only=True, on_setattr=attrs.setters.frozen)
+@attrs.define(kw_only=True, on_setattr=frozen)
 class CallsSnapshot:
     """The GET_CALLS reply."""
 

@@ -103,7 +103,12 @@ class AiohttpTransport:
             # Per request, so that the client's timeout holds for a caller's session too.
             # Never follow a redirect: it would re-post the body, key included, elsewhere.
             async with session.post(
-                url, data=body, headers=_HEADERS, timeout=self._timeout, allow_redirects=False
+                # Plain bytes to aiohttp: our frame keeps only `body`, whose repr hides the key.
+                url,
+                data=bytes(body),
+                headers=_HEADERS,
+                timeout=self._timeout,
+                allow_redirects=False,
             ) as resp:
                 return Reply(resp.status, await resp.read(), resp.headers.get("Retry-After"))
         except aiohttp.ClientConnectorError as exc:

@@ -27,7 +27,7 @@ from sonoran_async._codec import converter, encode_object
 
 
 def wire(request: Any, default_server_id: int = 1) -> dict[str, Any]:
-    decoded = orjson.loads(encode_object(request, default_server_id))
+    decoded = orjson.loads(encode_object(request, default_server_id)[0])
     assert isinstance(decoded, dict)
     return decoded
 

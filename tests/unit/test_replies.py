@@ -17,13 +17,8 @@ from sonoran_async import (
     Origin,
     ProtocolError,
 )
-from sonoran_async._codec import (
-    parse_created_id,
-    parse_snapshot,
-    redacted,
-    split_json,
-    split_text,
-)
+from sonoran_async._codec import parse_snapshot, redacted, reply_lines
+from sonoran_async._proof import NoProof, dispatch_created, emergency_call_added
 
 # The object structures exactly as the GET_CALLS seed shows them.
 SEED_DISPATCH: dict[str, Any] = {
@@ -184,18 +179,31 @@ def test_parse_snapshot_does_not_mutate_its_input() -> None:
         "Backend Service Reached",
         42,
         [],
-        [{"activeCalls": []}],
+        [{"activeCalls": []}, {"activeCalls": []}],
+        {"message": "API rate limit exceeded"},
         {"activeCalls": "nope"},
         {"activeCalls": [{"origin": 1}]},  # no callId
         {"activeCalls": [{"callId": "abc"}]},
-        {"activeCalls": [dict(SEED_DISPATCH, origin="CALLER")]},
-        {"emergencyCalls": [None]},
-        {"activeCalls": [dict(SEED_DISPATCH, idents=["a"])]},
+        {"activeCalls": [{"callId": 5.7}]},  # never truncated to 5
     ],
 )
 def test_garbage_is_a_protocol_error(garbage: Any) -> None:
     with pytest.raises(ProtocolError):
         parse_snapshot(garbage)
+
+
+def test_a_field_that_does_not_fit_keeps_the_call() -> None:
+    odd = dict(SEED_DISPATCH, origin="CALLER", idents=["a"], priority="high", postal=1234)
+    snap = parse_snapshot({"activeCalls": [odd], "emergencyCalls": [None]})
+    (call,) = snap.active_calls
+    assert (call.origin, call.idents, call.priority) == (None, None, None)
+    assert call.postal == "1234"  # a number where text belongs is read as its text
+    assert call.raw == odd and call.title == SEED_DISPATCH["title"]
+    assert snap.emergency_calls == ()
+
+
+def test_a_one_snapshot_array_is_a_snapshot() -> None:
+    assert parse_snapshot([{"activeCalls": []}]) == CallsSnapshot()
 
 
 # --- created ids -----------------------------------------------------------------------
@@ -206,21 +214,37 @@ def test_garbage_is_a_protocol_error(garbage: Any) -> None:
     [
         ("EMERGENCY CALL ADDED ID: 12", 12),
         ("EMERGENCY CALL ADDED ID: 0", 0),
-        ("NEW DISPATCH CREATED - ID: 345", 345),
-        ("  EMERGENCY CALL ADDED ID: 98765  ", 98765),
+        ("emergency  call added id:98765", 98765),
     ],
 )
-def test_parse_created_id(text: str, expected: int) -> None:
-    assert parse_created_id(text) == expected
+def test_emergency_call_added(text: str, expected: int) -> None:
+    assert emergency_call_added(text, None) == expected
+
+
+def test_dispatch_created() -> None:
+    assert dispatch_created("NEW DISPATCH CREATED - ID: 345", None) == 345
+    assert dispatch_created("new dispatch created -id: 7", None) == 7
 
 
 @pytest.mark.parametrize(
-    "text", ["", "Backend Service Reached", "EMERGENCY CALL ADDED ID: ", "API ID(s) set!"]
+    "text",
+    [
+        "",
+        "Backend Service Reached",
+        "EMERGENCY CALL ADDED ID: ",
+        "API ID(s) set!",
+        "Server not found with ID: 3",
+        "Cloudflare Ray ID: 7d1f1234",
+        "EMERGENCY CALL ADDED ID: 5.7",
+        "EMERGENCY CALL ADDED ID: 5 (and more)",
+        "<html>EMERGENCY CALL ADDED ID: 5</html>",
+    ],
 )
-def test_parse_created_id_without_integer_is_protocol_error(text: str) -> None:
-    with pytest.raises(ProtocolError) as info:
-        parse_created_id(text)
-    assert repr(text[:200]) in str(info.value)
+def test_no_proof_without_the_whole_documented_line(text: str) -> None:
+    with pytest.raises(NoProof):
+        emergency_call_added(text, None)
+    with pytest.raises(NoProof):
+        dispatch_created(text, None)
 
 
 # --- splitting ---------------------------------------------------------------------------
@@ -235,29 +259,14 @@ def test_parse_created_id_without_integer_is_protocol_error(text: str) -> None:
             b"A\r\nERROR: Server not found with ID: 3\r\n",
             ["A", "ERROR: Server not found with ID: 3"],
         ),
-        (b"A\n\nB", ["A", "", "B"]),  # an empty line is still a line (and fails to parse)
+        (b"A\n\nB", ["A", "B"]),  # blank lines are tolerated
         (b"", []),
         (b" \n \n", []),
         (b"caf\xc3\xa9\n\xff", ["caf\u00e9", "\ufffd"]),
     ],
 )
-def test_split_text(body: bytes, lines: list[str]) -> None:
-    assert split_text(body) == lines
-
-
-def test_split_json_single_object_and_array() -> None:
-    one = {"activeCalls": [], "emergencyCalls": [], "closedCalls": []}
-    assert split_json(orjson.dumps(one)) == [one]
-    assert split_json(orjson.dumps([one, {"activeCalls": [SEED_DISPATCH]}])) == [
-        one,
-        {"activeCalls": [SEED_DISPATCH]},
-    ]
-
-
-@pytest.mark.parametrize("body", [b"", b"<html>Bad Gateway</html>", b"INVALID API KEY", b"{"])
-def test_split_json_garbage_is_protocol_error(body: bytes) -> None:
-    with pytest.raises(ProtocolError):
-        split_json(body)
+def test_reply_lines(body: bytes, lines: list[str]) -> None:
+    assert reply_lines(body) == lines
 
 
 def test_redacted_body_hides_key() -> None:

@@ -13,7 +13,6 @@ from sonoran_async import (
     Call911,
     InvalidApiKeyError,
     OutcomeUnknownError,
-    ProtocolError,
     RetryPolicy,
     SonoranClient,
     SonoranError,
@@ -46,7 +45,7 @@ async def test_client_repr_hides_key() -> None:
     [
         ({"status": 400, "body": "INVALID API KEY"}, InvalidApiKeyError),
         ({"status": 400, "body": "Server not found with ID: 3"}, ApiError),
-        ({"status": 200, "body": "Backend Service Reached"}, ProtocolError),
+        ({"status": 200, "body": "Backend Service Reached"}, OutcomeUnknownError),
         ({"exception": TimeoutError()}, OutcomeUnknownError),
         ({"status": 503, "body": "busy"}, TransportError),
     ],
