@@ -186,7 +186,7 @@ class Sender:
                     len(unknown),
                 ),
             )
-        self._learn(_habit(shape, [m for m in matches if m is not Found.UNKNOWN], matches))
+        self._learn(_habit(shape, matches))
         absent = [item for item in absent if not item.future.done()]
         if absent:
             self._counters.resent += len(absent)
@@ -234,17 +234,19 @@ class Sender:
         return ClientClosedError(f"{name}: client closed before the request was applied")
 
 
-def _habit(shape: Shape, settled: list[Any], matches: list[Any]) -> MultiObject:
+def _habit(shape: Shape, matches: list[Any]) -> MultiObject:
     """The server's habit, from which objects of an ambiguous reply turned out to exist."""
+    if any(m is Found.UNKNOWN for m in matches):
+        return MultiObject.AMBIGUOUS  # could not tell: one object per request from now on
     found = [isinstance(m, int) for m in matches]
-    if len(settled) < len(matches) or not any(found):
-        return MultiObject.UNKNOWN if not any(found) else MultiObject.AMBIGUOUS
+    if not any(found):
+        return MultiObject.UNKNOWN  # nothing was applied: this reply teaches nothing
     if shape is Shape.ONE_LINE_FOR_MANY:
         if found[0] and not any(found[1:]):
             return MultiObject.FIRST_ONLY
         return MultiObject.ALL_ONE_LINE
     # One 400 for several: applied in order up to a bad object.
     first_missing = found.index(False) if False in found else len(found)
-    if all(found[:first_missing]) and not any(found[first_missing:]):
+    if not any(found[first_missing:]):
         return MultiObject.ALL_THEN_400
     return MultiObject.AMBIGUOUS

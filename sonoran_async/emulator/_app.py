@@ -18,7 +18,14 @@ from aiohttp import web
 from ._faults import SCRIPT_NAMES, Faults
 from ._state import CadState, EmulatorStats, WireObject
 
-MultiMode = Literal["per_item", "first_only"]
+MultiMode = Literal["per_item", "first_only", "all_one_line", "all_then_400"]
+#: How a request with several `data` objects is answered (see `EmulatorCore`).
+MULTI_MODES: Final[tuple[MultiMode, ...]] = (
+    "per_item",
+    "first_only",
+    "all_one_line",
+    "all_then_400",
+)
 
 
 class EmulatorSettings(TypedDict, total=False):
@@ -76,6 +83,11 @@ _META_STR_FIELDS: Final = ("block", "postal", "code")
 _EDIT_STR_FIELDS: Final = ("block", "address", "postal", "title", "code", "description")
 
 
+def check_multi(mode: object) -> None:
+    if mode not in MULTI_MODES:
+        raise ValueError(f"multi must be one of {', '.join(MULTI_MODES)}; got {mode!r}")
+
+
 def plan_rank(plan: str) -> int:
     """Rank of a plan name (case-insensitive, "SONORAN_ONE" accepted for "SONORAN ONE")."""
     key = plan.strip().upper().replace("_", " ") if isinstance(plan, str) else ""
@@ -93,11 +105,11 @@ class _ObjectError(Exception):
 
 
 def _bad(name: str, what: str) -> _ObjectError:
-    return _ObjectError(f"Invalid field {name}: must be {what}")
+    return _ObjectError(f"ERROR: Invalid field {name}: must be {what}")
 
 
 def _missing(name: str) -> _ObjectError:
-    return _ObjectError(f"Missing required field: {name}")
+    return _ObjectError(f"ERROR: Missing required field: {name}")
 
 
 def _int_id(o: WireObject, name: str, default: int | None = None) -> int:
@@ -281,8 +293,7 @@ class EmulatorCore:
         clock: Callable[[], float] = time.time,
         max_body_bytes: int = 1 << 20,
     ) -> None:
-        if multi not in ("per_item", "first_only"):
-            raise ValueError(f"multi must be 'per_item' or 'first_only', got {multi!r}")
+        check_multi(multi)
         if latency < 0:
             raise ValueError("latency must be >= 0")
         if max_body_bytes < 1:
@@ -306,12 +317,13 @@ class EmulatorCore:
         self._rank = plan_rank(plan)
         self._required = {t: plan_rank(p) for t, p in _REQUIRED_PLAN.items()}
         self._required["CLOSE_CALL"] = plan_rank(close_call_plan)
-        self._handlers: dict[str, Callable[[WireObject], str]] = {
+        self._handlers: dict[str, Callable[[WireObject], Any]] = {
             "CALL_911": self._call_911,
             "REMOVE_911": self._remove_911,
             "CLOSE_CALL": self._close_call,
             "EDIT_DISPATCH": self._edit_dispatch,
             "NEW_DISPATCH": self._new_dispatch,
+            "GET_CALLS": self._get_calls_handler,
         }
 
     # ----------------------------------------------------------------- settings
@@ -407,62 +419,52 @@ class EmulatorCore:
             return _text(400, DATA_MISSING if data is None else DATA_NOT_ARRAY)
         if not data:
             return _text(400, DATA_EMPTY)
-        if self.multi == "first_only":
-            data = data[:1]
+        if rtype == "GET_CALLS" or self.multi == "first_only":
+            data = data[:1]  # GET_CALLS reads one query, whatever the mode
         for i, o in enumerate(data):
             if type(o) is not dict:
                 return _text(400, f"ERROR: Invalid field data[{i}]: must be a JSON object")
-
         self.state.expire(self.clock())
-        if rtype == "GET_CALLS":
-            return self._apply_get_calls(data)
+        return self._apply(rtype, data)
+
+    def _apply(self, rtype: str, data: list[WireObject]) -> web.Response:
+        """The one apply loop, for every `multi` mode:
+
+        - per_item: every object, one line each (an error line starts with ERROR);
+        - first_only: data[0] only (cut before this loop);
+        - all_one_line: every object; ONE line, the last applied object's (400 and the
+          first error if none applied);
+        - all_then_400: objects in order up to the first bad one, which answers 400 for
+          the whole request; those before it stay applied.
+        """
         handler = self._handlers[rtype]
-        stats = self.stats
-        if len(data) == 1:
-            try:
-                text = handler(data[0])
-            except _ObjectError as exc:
-                return _text(400, exc.text)
-            stats.objects += 1
-            stats.per_type[rtype] = stats.per_type.get(rtype, 0) + 1
-            return _text(200, text)
-        lines: list[str] = []
-        applied = 0
+        several = len(data) > 1
+        stop_at_error = several and self.multi == "all_then_400"
+        parts: list[Any] = []
+        errors: list[str] = []
         for o in data:
             try:
-                lines.append(handler(o))
-                applied += 1
+                parts.append(handler(o))
             except _ObjectError as exc:
-                t = exc.text
-                lines.append(t if t.startswith("ERROR") else "ERROR: " + t)
+                errors.append(exc.text)
+                if stop_at_error:
+                    break
+                parts.append(exc.text if exc.text.startswith("ERROR") else "ERROR: " + exc.text)
+        applied = len(parts) - (len(errors) if not stop_at_error else 0)
         if applied:
+            stats = self.stats
             stats.objects += applied
             stats.per_type[rtype] = stats.per_type.get(rtype, 0) + applied
-        return _text(200, "\n".join(lines))
-
-    def _apply_get_calls(self, data: list[WireObject]) -> web.Response:
-        stats = self.stats
-        if len(data) == 1:
-            try:
-                snapshot = self._get_calls(data[0])
-            except _ObjectError as exc:
-                return _text(400, exc.text)
-            stats.objects += 1
-            stats.per_type["GET_CALLS"] = stats.per_type.get("GET_CALLS", 0) + 1
-            return _json(orjson.dumps(snapshot))
-        results: list[Any] = []
-        applied = 0
-        for o in data:
-            try:
-                results.append(self._get_calls(o))
-                applied += 1
-            except _ObjectError as exc:
-                t = exc.text
-                results.append(t if t.startswith("ERROR") else "ERROR: " + t)
-        if applied:
-            stats.objects += applied
-            stats.per_type["GET_CALLS"] = stats.per_type.get("GET_CALLS", 0) + applied
-        return _json(orjson.dumps(results))
+        if rtype == "GET_CALLS":
+            return _text(400, errors[0]) if errors else _json(orjson.dumps(parts[0]))
+        if not several:
+            return _text(400, errors[0]) if errors else _text(200, parts[0])
+        if stop_at_error and errors:
+            return _text(400, errors[0])
+        if self.multi == "all_one_line":
+            good = [part for part in parts if not part.startswith("ERROR")]
+            return _text(200, good[-1]) if good else _text(400, errors[0])
+        return _text(200, "\n".join(parts))
 
     # --------------------------------------------------------------- objects
     def _server(self, o: WireObject, default: int | None = None) -> int:
@@ -476,6 +478,9 @@ class EmulatorCore:
         state._server_of[cid] = sid
         if minutes is not None:
             state.schedule_expiry(self.clock() + minutes * 60.0, cid)
+
+    def _get_calls_handler(self, o: WireObject) -> Any:
+        return self._get_calls(o)
 
     def _call_911(self, o: WireObject) -> str:
         # Hot path (benchmarks push 100k+ objects/s): the checks are inlined and the

@@ -8,7 +8,7 @@ import contextlib
 import signal
 import sys
 
-from ._app import PLANS, plan_rank
+from ._app import MULTI_MODES, PLANS, plan_rank
 from ._faults import Faults
 from ._server import Emulator
 
@@ -66,9 +66,11 @@ def add_emulate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--multi",
-        choices=("per_item", "first_only"),
+        choices=MULTI_MODES,
         default="per_item",
-        help="how a request with several data objects is answered",
+        help="how a request with several data objects is answered: per_item (one line "
+        "each), first_only (data[0] only), all_one_line (all applied, one line), "
+        "all_then_400 (applied in order up to a bad one, then 400) (default: per_item)",
     )
     parser.add_argument(
         "--rate-limit",

@@ -7,7 +7,7 @@ from typing import Unpack
 
 from aiohttp import web
 
-from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, create_app
+from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, check_multi, create_app
 from ._faults import Faults
 from ._state import CadState, EmulatorStats
 
@@ -123,8 +123,7 @@ class Emulator:
 
     @multi.setter
     def multi(self, mode: MultiMode) -> None:
-        if mode not in ("per_item", "first_only"):
-            raise ValueError(f"multi must be 'per_item' or 'first_only', got {mode!r}")
+        check_multi(mode)
         self.core.multi = mode
 
     def set_rate_limit(self, rate_limit: float | None) -> None:

@@ -287,7 +287,7 @@ async def test_field_errors(
     base = {**_sample(rtype)[0], "callId": dispatch_id} if rtype != "CALL_911" else dict(OBJ_911)
     before = (len(emu.state.log), emu.state.last_id, emu.stats.objects)
     r = await api.post(emu, rtype, [{**base, **change}])
-    assert (r.status, r.text) == (400, expected)
+    assert (r.status, r.text) == (400, f"ERROR: {expected}")  # invented texts carry ERROR:
     assert (len(emu.state.log), emu.state.last_id, emu.stats.objects) == before
     assert emu.state.dispatch_calls[dispatch_id]["title"] == "Stop"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sonoran_async.emulator import Emulator
 
 
@@ -64,20 +66,53 @@ async def test_per_item_500_objects(sonoran_emulator: Emulator, api: Any) -> Non
     assert [e[2]["caller"] for e in sonoran_emulator.state.log] == [str(i) for i in range(500)]
 
 
-async def test_per_item_get_calls_array(sonoran_emulator: Emulator, api: Any) -> None:
+async def test_get_calls_answers_data_0_only(sonoran_emulator: Emulator, api: Any) -> None:
+    # It reads one query; thousands of `{}` must not make a reply thousands of times larger.
     emu = sonoran_emulator
     await api.call_911(emu)
-    cid = await api.new_dispatch(emu)
-    data = [{"type": 1}, {"type": 5}, {"serverId": 1, "type": 0}]
-    r = await api.post(emu, "GET_CALLS", data)
+    r = await api.post(emu, "GET_CALLS", [{"type": 1}, {"type": 5}, *([{}] * 2000)])
     assert (r.status, r.content_type) == (200, "application/json")
-    first, second, third = r.json()
-    assert [c["callId"] for c in first["emergencyCalls"]] == [1]
-    assert first["activeCalls"] == []
-    assert second == "ERROR: Invalid field type: must be 0, 1 or 100"
-    assert [c["callId"] for c in third["activeCalls"]] == [cid]
-    assert third["emergencyCalls"] == []
-    assert emu.stats.per_type["GET_CALLS"] == 2
+    snapshot = r.json()
+    assert [c["callId"] for c in snapshot["emergencyCalls"]] == [1]
+    assert len(r.text) < 1000
+    assert emu.stats.per_type["GET_CALLS"] == 1
+
+
+def _objects(*callers: str, bad_at: int | None = None) -> list[dict[str, Any]]:
+    objects = [
+        {"serverId": 1, "caller": c, "location": "x", "description": "", "isEmergency": True}
+        for c in callers
+    ]
+    if bad_at is not None:
+        objects[bad_at]["serverId"] = 99
+    return objects
+
+
+async def test_all_one_line_applies_every_object_and_answers_one_line(
+    sonoran_emulator_factory: Any, api: Any
+) -> None:
+    emu = await sonoran_emulator_factory(multi="all_one_line")
+    r = await api.post(emu, "CALL_911", _objects("a", "b", "c", bad_at=1))
+    assert (r.status, r.text) == (200, "EMERGENCY CALL ADDED ID: 2")  # the last applied
+    assert sorted(c["caller"] for c in emu.state.emergency_calls.values()) == ["a", "c"]
+    r = await api.post(emu, "CALL_911", _objects("d", bad_at=0) + _objects("e", bad_at=0))
+    assert (r.status, r.text) == (400, "Server not found with ID: 99")
+
+
+async def test_all_then_400_applies_in_order_up_to_the_bad_object(
+    sonoran_emulator_factory: Any, api: Any
+) -> None:
+    emu = await sonoran_emulator_factory(multi="all_then_400")
+    r = await api.post(emu, "CALL_911", _objects("a", "b", "c", "d", bad_at=2))
+    assert (r.status, r.text) == (400, "Server not found with ID: 99")
+    assert sorted(c["caller"] for c in emu.state.emergency_calls.values()) == ["a", "b"]
+    r = await api.post(emu, "CALL_911", _objects("e", "f"))
+    assert (r.status, r.text) == (200, "EMERGENCY CALL ADDED ID: 3\nEMERGENCY CALL ADDED ID: 4")
+
+
+async def test_unknown_multi_mode_is_refused(sonoran_emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="all_one_line"):
+        sonoran_emulator.multi = "some"  # type: ignore[assignment]
 
 
 async def test_single_object_error_is_http_400(sonoran_emulator: Emulator, api: Any) -> None:
