@@ -148,7 +148,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
     ),
     (re.compile(r"call not found with id:?\s*-?\d+", re.IGNORECASE), CallNotFoundError),
 )
-_ERROR_PREFIX = re.compile(r"^ERROR\b:?\s*", re.IGNORECASE)
+_ERROR_PREFIX = re.compile(r"^ERROR\s*:\s*", re.IGNORECASE)
+#: Gateways and proxies write "error" too; their pages are no statement of the API's.
+_PROXY_MARKS = re.compile(r"ray id|cloudflare|<", re.IGNORECASE)
 
 #: Errors that concern the whole request rather than one object in `data`.
 ENVELOPE_ERRORS: tuple[type[ApiError], ...] = tuple(_EXACT.values())
@@ -157,8 +159,9 @@ ENVELOPE_ERRORS: tuple[type[ApiError], ...] = tuple(_EXACT.values())
 def error_from_text(status: int, text: str) -> ApiError | None:
     """The error a reply text (or one line of it) states, or None if it states none.
 
-    An error is a documented text, with or without an `ERROR:` prefix, or any text with
-    that prefix (Sonoran's own style). Anything else proves nothing either way.
+    An error is a documented text, with or without an `ERROR:` prefix, or any other text
+    with that prefix (Sonoran's own style) that is not a gateway's or proxy's page.
+    Anything else proves nothing either way.
     """
     text = text.strip()
     bare = _ERROR_PREFIX.sub("", text)
@@ -166,7 +169,7 @@ def error_from_text(status: int, text: str) -> ApiError | None:
     if cls is None:
         cls = next((c for pattern, c in _PATTERNS if pattern.fullmatch(bare)), None)
     if cls is None:
-        if bare == text:
+        if bare == text or _PROXY_MARKS.search(text):
             return None
         cls = ApiError
     return cls(status, text)

@@ -59,7 +59,7 @@ def test_error_prefix_and_whitespace_still_map(text: str, cls: type[ApiError]) -
     assert error.text == prefixed  # stripped, prefix kept
 
 
-@pytest.mark.parametrize("text", ["ERROR: database exploded", "error: x", "ERROR"])
+@pytest.mark.parametrize("text", ["ERROR: database exploded", "error: x", "ERROR :x"])
 def test_unknown_error_prefixed_text_is_plain_api_error(text: str) -> None:
     error = error_from_text(400, text)
     assert type(error) is ApiError
@@ -77,6 +77,9 @@ def test_unknown_error_prefixed_text_is_plain_api_error(text: str) -> None:
         "Backend Service Reached",
         "Server not found with ID: three",
         "ERRORS happen",
+        "ERROR",
+        "ERROR 1020 Ray ID: 7d1f",
+        "ERROR: <html>blocked</html>",
     ],
 )
 def test_text_that_states_no_documented_error_is_no_error(text: str) -> None:

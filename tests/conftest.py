@@ -1,4 +1,4 @@
-"""Shared fixtures for the unit tests (no network)."""
+"""Shared fixtures: an aioresponses mock that works with the installed aiohttp."""
 
 from __future__ import annotations
 
