@@ -19,7 +19,7 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sonoran_async tests benchmarks
-	$(BIN)/mypy sonoran_async
+	$(BIN)/mypy sonoran_async tests benchmarks
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import json
 import logging
@@ -540,8 +541,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 log(f"[asyncio] emulator limit {args.rate:g}/s, max_items={size}")
                 row = run_in_loop(
                     "asyncio",
-                    lambda size=size: rate_limited_run(
-                        limited, args.rate, size, args.rate_seconds, pool
+                    functools.partial(
+                        rate_limited_run, limited, args.rate, size, args.rate_seconds, pool
                     ),
                 )
                 results["rate_limited"].append(row)
@@ -549,7 +550,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         for path in ("submit", "gather"):
             log(f"[asyncio] memory, {args.pending:,} items pending ({path})")
             results["memory"].append(
-                run_in_loop("asyncio", lambda p=path: memory_run(args.pending, pool, p))
+                run_in_loop("asyncio", functools.partial(memory_run, args.pending, pool, path))
             )
     finally:
         for emulator in shared:

@@ -102,9 +102,10 @@ class Delivery:
         self._stopped = stopped  # the error that stopped the client, if one has
 
     def backoff(self, failures: int) -> float:
-        """Full jitter: uniform in [0, min(max_delay, base * 2**failures)]."""
+        """Full jitter: uniform in [0, min(max_delay, base * 2**failures)] (or the ceiling
+        itself with `jitter=False`)."""
         ceiling = min(self._policy.max_delay, self._policy.base_delay * 2**failures)
-        return random.uniform(0, ceiling)
+        return random.uniform(0, ceiling) if self._policy.jitter else ceiling
 
     async def exchange(
         self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch

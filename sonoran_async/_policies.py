@@ -55,6 +55,8 @@ class RetryPolicy:
     #: Total time one batch may wait for the rate budget and out 429s before its callers
     #: get RateLimitedError.
     max_rate_limit_wait: float = attrs.field(default=300.0, validator=attrs.validators.ge(0))
+    #: Full jitter (uniform up to the exponential ceiling); False waits the ceiling itself.
+    jitter: bool = True
 
 
 #: The metaData key under which a create carries the client's token (see ReconcilePolicy).

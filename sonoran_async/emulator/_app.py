@@ -362,6 +362,7 @@ class EmulatorCore:
             fault = self.faults.roll()
         if fault is not None:
             stats.faults += 1
+            stats.faults_by_kind[fault] = stats.faults_by_kind.get(fault, 0) + 1
             if fault == "503":
                 return _text(503, "Service Unavailable")
             if fault == "500":
@@ -369,7 +370,7 @@ class EmulatorCore:
             if fault == "429":
                 stats.rate_limited += 1
                 return _rate_limited(1.0)
-            if fault in ("reset", "reset_before"):
+            if fault == "reset":
                 return _drop_connection(request)
 
         if request.match_info.get("category") != "emergency" or (

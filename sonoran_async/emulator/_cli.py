@@ -104,6 +104,9 @@ def add_emulate_arguments(parser: argparse.ArgumentParser) -> None:
         "--fault-reset-after", type=_probability, default=0.0, metavar="P", help="apply, reset"
     )
     faults.add_argument("--fault-slow", type=_probability, default=0.0, metavar="P")
+    faults.add_argument(
+        "--fault-429", type=_probability, default=0.0, metavar="P", help="429, Retry-After: 1"
+    )
     faults.add_argument("--slow-seconds", type=_non_negative, default=1.0, metavar="S")
     faults.add_argument("--seed", type=int, default=None, metavar="N", help="fault RNG seed")
 
@@ -116,6 +119,7 @@ async def _serve(args: argparse.Namespace) -> None:
         reset_before=args.fault_reset,
         reset_after=args.fault_reset_after,
         slow=args.fault_slow,
+        rate_limited=args.fault_429,
         slow_seconds=args.slow_seconds,
         seed=args.seed,
     )
@@ -159,6 +163,7 @@ def run_emulate(args: argparse.Namespace) -> int:
             + args.fault_reset
             + args.fault_reset_after
             + args.fault_slow
+            + args.fault_429
         )
         if faults_total > 1.0 + 1e-9:
             print("error: fault probabilities add up to more than 1", file=sys.stderr)

@@ -9,7 +9,7 @@ import attrs
 
 # Names accepted by ``Emulator.inject``; "ok" means "answer this request normally".
 SCRIPT_NAMES: Final = frozenset(
-    {"ok", "503", "500", "500_after", "reset", "reset_before", "reset_after", "slow", "429"}
+    {"ok", "503", "500", "500_after", "reset", "reset_after", "slow", "429"}
 )
 
 
@@ -36,6 +36,7 @@ class Faults:
     - ``reset_before``: drop the connection without applying.
     - ``reset_after``: apply, then drop the connection with no reply.
     - ``slow``: sleep ``slow_seconds`` before answering normally.
+    - ``rate_limited``: answer 429 with ``Retry-After: 1`` before applying anything.
     """
 
     error_503: float = attrs.field(default=0.0, validator=_probability)
@@ -44,6 +45,7 @@ class Faults:
     reset_before: float = attrs.field(default=0.0, validator=_probability)
     reset_after: float = attrs.field(default=0.0, validator=_probability)
     slow: float = attrs.field(default=0.0, validator=_probability)
+    rate_limited: float = attrs.field(default=0.0, validator=_probability)
     slow_seconds: float = attrs.field(default=1.0, validator=_non_negative)
     seed: int | None = None
     _rng: random.Random = attrs.field(init=False, repr=False)
@@ -62,6 +64,7 @@ class Faults:
             + self.reset_before
             + self.reset_after
             + self.slow
+            + self.rate_limited
         )
 
     def roll(self) -> str | None:
@@ -76,6 +79,7 @@ class Faults:
             ("reset", self.reset_before),
             ("reset_after", self.reset_after),
             ("slow", self.slow),
+            ("429", self.rate_limited),
         ):
             if u < p:
                 return name

@@ -19,6 +19,7 @@ class EmulatorStats:
     per_type: dict[str, int] = attrs.Factory(dict)  # request type -> objects applied
     rate_limited: int = 0  # 429 replies sent (rate limit and scripted "429")
     faults: int = 0  # faults injected (scripted or random; "ok" is not a fault)
+    faults_by_kind: dict[str, int] = attrs.Factory(dict)  # fault name -> times injected
 
 
 @attrs.define(eq=False)

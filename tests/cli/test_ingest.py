@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -12,7 +13,7 @@ from sonoran_async._cli import build_parser, main
 from sonoran_async._ingest import LineError, default_rejects_path, ingest, parse_line
 from sonoran_async.emulator import Emulator
 
-GOOD = [
+GOOD: list[dict[str, Any]] = [
     {"caller": "Good 1", "location": "Route 68", "description": "Car fire", "isEmergency": True},
     {"caller": "Good 2", "location": "Alta St"},
     {"caller": "Good 3", "location": "Grove St", "metaData": {"postal": "2045", "x": 1.5}},

@@ -267,7 +267,7 @@ async def test_submit_routes_each_request_model_to_its_endpoint(
         dispatch = await (await cad.submit(NewDispatch(title="Traffic Stop", priority=2)))
         snapshot = await (await cad.submit(CallsQuery(call_type=CallType.DISPATCH)))
         with pytest.raises(TypeError):
-            await cad.submit("CALL_911")  # type: ignore[call-overload]
+            await cad.submit("CALL_911")  # type: ignore[arg-type]
     assert [c.call_id for c in snapshot.active_calls] == [dispatch]
     assert snapshot.active_calls[0].title == "Traffic Stop"
 

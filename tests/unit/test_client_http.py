@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -15,6 +15,7 @@ from sonoran_async import (
     Call911,
     CallNotFoundError,
     CallsSnapshot,
+    CallStatus,
     CallType,
     DispatchCall,
     DispatchEdit,
@@ -106,7 +107,7 @@ async def test_400_text_maps_to_error_for_the_caller(
     mocked: aioresponses, client: SonoranClient, kind: str, text: str, cls: type[ApiError]
 ) -> None:
     mocked.post(url(kind), status=400, body=text)
-    calls = {
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
         "call_911": lambda: client.call_911(CALL),
         "remove_911": lambda: client.remove_911(9),
         "close_call": lambda: client.close_call(9),
@@ -138,7 +139,7 @@ async def test_non_fatal_error_leaves_the_client_usable(
     mocked.post(url("remove_911"), status=200, body="API ID(s) set!")
     with pytest.raises(CallNotFoundError):
         await client.remove_911(9)
-    assert await client.remove_911(10) is None
+    await client.remove_911(10)
     assert [b["data"] for b in sent(mocked, "remove_911")] == [
         [{"serverId": 1, "callId": 9}],
         [{"serverId": 1, "callId": 10}],
@@ -179,7 +180,12 @@ async def test_get_calls_json_with_unknown_keys_gives_snapshot(
     assert isinstance(snap, CallsSnapshot)
     assert snap.active_calls == (
         DispatchCall(
-            call_id=3, origin=Origin.OBSERVED, status=1, priority=2, title="Stop", idents=(4,)
+            call_id=3,
+            origin=Origin.OBSERVED,
+            status=CallStatus.ACTIVE,
+            priority=2,
+            title="Stop",
+            idents=(4,),
         ),
     )
     assert snap.emergency_calls == (
@@ -232,8 +238,8 @@ async def test_edit_and_close_acks_ignore_the_text(
 ) -> None:
     mocked.post(url("edit_dispatch"), status=200, body="DISPATCH CALL 5 UPDATED")
     mocked.post(url("close_call"), status=200, body="UNITS ATTACHED")
-    assert await client.edit_dispatch(DispatchEdit(call_id=5, title="Felony Stop")) is None
-    assert await client.close_call(5) is None
+    await client.edit_dispatch(DispatchEdit(call_id=5, title="Felony Stop"))
+    await client.close_call(5)
     assert sent(mocked, "edit_dispatch")[0]["data"] == [
         {"serverId": 1, "callId": 5, "title": "Felony Stop"}
     ]

@@ -88,7 +88,7 @@ def test_call911_defaults() -> None:
 def test_models_are_frozen() -> None:
     call = Call911(caller="a", location="b")
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
-        call.caller = "c"  # type: ignore[misc]
+        call.caller = "c"
 
 
 # --- EDIT_DISPATCH -------------------------------------------------------------------------

@@ -57,7 +57,7 @@ async def test_errors_from_the_client_never_carry_the_key(
     expected: type[SonoranError],
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="sonoran_async")
-    mocked.post(f"{BASE}/emergency/call_911", **setup)  # type: ignore[arg-type]
+    mocked.post(f"{BASE}/emergency/call_911", **setup)
     cad = SonoranClient("c", KEY, base_url=BASE, rate_limit=None, retry=RetryPolicy(max_attempts=1))
     try:
         with pytest.raises(expected) as info:
