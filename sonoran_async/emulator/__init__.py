@@ -21,7 +21,7 @@ from ._app import (
 )
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
-from ._state import CadState, EmulatorStats
+from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
     "CORE_KEY",
@@ -34,6 +34,7 @@ __all__ = [
     "EmulatorSettings",
     "EmulatorStats",
     "Faults",
+    "Listener",
     "MultiMode",
     "create_app",
 ]

@@ -1,13 +1,26 @@
-"""The emulated CAD's state and the request counters."""
+"""The emulated CAD's state and the request counters, with bounded memory.
+
+Everything the API changes goes through `CadState`'s methods, so the handlers never reach
+into its containers. The change log and the closed calls are rings; a call's bookkeeping
+leaves with the call, so a long-running emulator's memory stays flat.
+"""
 
 from __future__ import annotations
 
 import heapq
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-WireObject = dict[str, Any]
+from ._fields import ObjectError, WireObject
+
+Listener = Callable[[str, int, WireObject], None]
+
+#: Default ring sizes: enough to prove exactly-once over a long soak from the log.
+DEFAULT_LOG_SIZE = 100_000
+DEFAULT_CLOSED_SIZE = 10_000
 
 
 @attrs.define(eq=False)
@@ -20,44 +33,118 @@ class EmulatorStats:
     rate_limited: int = 0  # 429 replies sent (rate limit and scripted "429")
     faults: int = 0  # faults injected (scripted or random; "ok" is not a fault)
     faults_by_kind: dict[str, int] = attrs.Factory(dict)  # fault name -> times injected
+    refused: int = 0  # requests refused by a limit (size, depth, encoding)
 
 
-@attrs.define(eq=False)
 class CadState:
     """What the emulated CAD holds, in wire shape (camelCase), as GET_CALLS returns it.
 
-    - ``emergency_calls``: call id -> emergency (911) call.
-    - ``dispatch_calls``: call id -> active dispatch call.
-    - ``closed_calls``: closed dispatch calls, newest first (a fresh list on each access).
-    - ``log``: every applied create/remove/edit/close as (type, call id, object as received).
+    - `emergency_calls`: call id -> active emergency (911) call.
+    - `dispatch_calls`: call id -> active dispatch call.
+    - `closed_calls`: closed dispatch calls, newest first (the newest `closed_size`).
+    - `units`: API ID -> the unit's last reported location.
+    - `log`: the newest `log_size` applied changes as (type, call id, object as received).
     """
 
-    emergency_calls: dict[int, WireObject] = attrs.Factory(dict)
-    dispatch_calls: dict[int, WireObject] = attrs.Factory(dict)
-    log: list[tuple[str, int, WireObject]] = attrs.Factory(list)
-    last_id: int = 0
-    # Closed calls, oldest first (appending is O(1)); ``closed_calls`` reverses it.
-    _closed: list[WireObject] = attrs.Factory(list)
-    # call id -> server id, for every call ever created.
-    _server_of: dict[int, int] = attrs.Factory(dict)
-    # (deadline in clock seconds, call id) for records with deleteAfterMinutes.
-    _expiry: list[tuple[float, int]] = attrs.Factory(list)
+    def __init__(
+        self, *, log_size: int = DEFAULT_LOG_SIZE, closed_size: int = DEFAULT_CLOSED_SIZE
+    ) -> None:
+        if log_size < 1 or closed_size < 1:
+            raise ValueError("log_size and closed_size must be >= 1")
+        self.emergency_calls: dict[int, WireObject] = {}
+        self.dispatch_calls: dict[int, WireObject] = {}
+        self.units: dict[str, WireObject] = {}
+        self._log: deque[tuple[str, int, WireObject]] = deque(maxlen=log_size)
+        self.last_id = 0
+        self._closed: deque[WireObject] = deque(maxlen=closed_size)  # oldest first
+        self._server_of: dict[int, int] = {}  # live or closed call -> its server
+        self._expiry: list[tuple[float, int]] = []  # (deadline, call id)
+        #: Called with (type, call id, object as received) after every applied change.
+        self.listeners: list[Listener] = []
+
+    @property
+    def log(self) -> list[tuple[str, int, WireObject]]:
+        """The newest `log_size` applied changes, oldest first (a copy)."""
+        return list(self._log)
 
     @property
     def closed_calls(self) -> list[WireObject]:
-        return self._closed[::-1]
+        return list(reversed(self._closed))
 
-    def next_id(self) -> int:
-        self.last_id += 1
-        return self.last_id
+    def record(self, kind: str, call_id: int, obj: WireObject) -> None:
+        self._log.append((kind, call_id, obj))
+        for listener in self.listeners:
+            listener(kind, call_id, obj)
+
+    def server_of(self, call_id: int) -> int | None:
+        return self._server_of.get(call_id)
+
+    # --- calls ----------------------------------------------------------------------------
+
+    def add_call(
+        self,
+        calls: dict[int, WireObject],
+        record: WireObject,
+        server_id: int,
+        minutes: int | None,
+        now: float,
+    ) -> int:
+        """File a new call (emergency or dispatch) under the next id; its id."""
+        self.last_id = call_id = self.last_id + 1
+        record["callId"] = call_id
+        calls[call_id] = record
+        self._server_of[call_id] = server_id
+        if minutes is not None:
+            heapq.heappush(self._expiry, (now + minutes * 60.0, call_id))
+        return call_id
+
+    def find(self, calls: dict[int, WireObject], call_id: int, server_id: int) -> WireObject:
+        record = calls.get(call_id)
+        if record is None or self._server_of.get(call_id) != server_id:
+            raise ObjectError(f"Call not found with ID: {call_id}")
+        return record
+
+    def remove_emergency(self, call_id: int, server_id: int) -> None:
+        self.find(self.emergency_calls, call_id, server_id)
+        del self.emergency_calls[call_id]
+        self._server_of.pop(call_id, None)
+
+    def close_dispatch(self, call_id: int, server_id: int, closed_status: int) -> None:
+        record = self.find(self.dispatch_calls, call_id, server_id)
+        del self.dispatch_calls[call_id]
+        record["status"] = closed_status
+        if len(self._closed) == self._closed.maxlen:
+            self._server_of.pop(self._closed[0]["callId"], None)  # leaves the ring
+        self._closed.append(record)
 
     def expire(self, now: float) -> None:
         """Drop the records whose deleteAfterMinutes deadline has passed."""
         heap = self._expiry
         while heap and heap[0][0] <= now:
-            _, cid = heapq.heappop(heap)
-            self.emergency_calls.pop(cid, None)
-            self.dispatch_calls.pop(cid, None)
+            _, call_id = heapq.heappop(heap)
+            gone = self.emergency_calls.pop(call_id, None) or self.dispatch_calls.pop(call_id, None)
+            if gone is not None:
+                self._server_of.pop(call_id, None)
 
-    def schedule_expiry(self, deadline: float, cid: int) -> None:
-        heapq.heappush(self._expiry, (deadline, cid))
+    def snapshot(
+        self, server_id: int, *, every_server: bool, call_type: int, limit: int, offset: int
+    ) -> dict[str, list[WireObject]]:
+        """The GET_CALLS reply for one query."""
+
+        def mine(calls: Any) -> list[WireObject]:
+            if every_server:
+                return list(calls)
+            return [c for c in calls if self._server_of.get(c["callId"]) == server_id]
+
+        active: list[WireObject] = []
+        closed_page: list[WireObject] = []
+        emergency: list[WireObject] = []
+        if call_type != 1:
+            active = mine(self.dispatch_calls.values())
+            closed = mine(self._closed)
+            end = len(closed) - offset
+            if end > 0:
+                closed_page = closed[max(0, end - limit) : end][::-1]
+        if call_type != 0:
+            emergency = mine(self.emergency_calls.values())
+        return {"activeCalls": active, "emergencyCalls": emergency, "closedCalls": closed_page}

@@ -32,7 +32,7 @@ BAD = [
     ('{"caller": "A", "location": "B", "deleteAfterMinutes": 0}', "invalid", "deleteAfterMinutes"),
     # Valid for the client, refused by the server, object by object:
     ('{"caller": "Bad server", "location": "B", "serverId": 7}', "refused", "Server not found"),
-    ('{"caller": "Bad meta", "location": "B", "metaData": {"priority": 9}}', "refused", "priority"),
+    ('{"caller": "Bad server 2", "location": "B", "serverId": 9}', "refused", "Server not found"),
 ]
 
 
