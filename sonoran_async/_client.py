@@ -17,15 +17,15 @@ import attrs
 
 from ._batch import Batch, Item
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import converter, encode_object, envelope_prefix, token_room
-from ._delivery import BUCKET, Counters, Delivery
+from ._codec import converter, token_room
+from ._delivery import Counters, Delivery
 from ._endpoints import ENDPOINTS, GET_CALLS, Merge, describe_requests
 from ._enums import CallType
 from ._errors import ClientClosedError, QueueFullError, SonoranError, ValidationError
 from ._flow import PendingBudget
 from ._lane import Lane
 from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
-from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
+from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
 from ._ratelimit import Limiter, LocalLimiter
 from ._reconcile import Reconciler
 from ._replies import CallsSnapshot
@@ -33,6 +33,8 @@ from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, Transport
+from ._v2 import V2Wire
+from ._wire import V1Wire, Wire
 
 logger = logging.getLogger("sonoran_async")
 
@@ -64,6 +66,7 @@ class SonoranClient:
     caller still gets its own result or its own error. See the README for the contract.
     `None` turns a knob off: `batch=None` (one object per request), `rate_limit=None`
     (no limiter), `retry=None` (no retries), `reconcile=None` (no GET_CALLS look-ups).
+    `api_version=2` speaks the v2 REST API instead (README: "v1 or v2").
     """
 
     def __init__(
@@ -74,7 +77,7 @@ class SonoranClient:
         base_url: str = _UNSET,
         server_id: int = 1,
         batch: BatchPolicy | None = BatchPolicy(),  # noqa: B008 (frozen, shared safely)
-        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008
+        rate_limit: RateLimit | V2Budgets | Limiter | None = _UNSET,
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008
         reconcile: ReconcilePolicy | None = ReconcilePolicy(),  # noqa: B008
         session: aiohttp.ClientSession | None = None,
@@ -83,6 +86,7 @@ class SonoranClient:
         close_timeout: float = 10.0,
         transport: Transport | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        api_version: int = 1,
     ) -> None:
         key = _Key(api_key)
         del api_key  # from here on only in `key`, whose repr hides it
@@ -115,7 +119,28 @@ class SonoranClient:
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
+        if api_version not in (1, 2):
+            raise ValueError(f"api_version must be 1 or 2, got {api_version!r}")
+        if (
+            api_version == 2
+            and transport is not None
+            and not callable(getattr(transport, "request", None))
+        ):
+            raise TypeError(
+                "api_version=2 needs a transport with request(method, path, body, headers)"
+            )
+        if rate_limit is _UNSET:
+            rate_limit = V2Budgets() if api_version == 2 else RateLimit()
+        elif isinstance(rate_limit, V2Budgets) and api_version != 2:
+            raise TypeError("V2Budgets is for api_version=2; v1 takes a RateLimit")
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
+        wire: Wire = (
+            V2Wire(key.value, server_id)
+            if api_version == 2
+            else V1Wire(community_id, key.value, server_id)
+        )
+        self._wire = wire
+        self.api_version = api_version
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -125,11 +150,15 @@ class SonoranClient:
         )
         self._close_timeout = close_timeout
         self._counters = Counters()
-        self._limiter: Limiter = (
-            rate_limit
-            if rate_limit is not None and not isinstance(rate_limit, RateLimit)
-            else LocalLimiter(rate_limit, clock)
-        )
+        self._limiter: Limiter
+        if isinstance(rate_limit, V2Budgets):
+            rates = rate_limit.rates()
+            per_bucket = {wire.buckets[name]: rate for name, rate in rates.items()}
+            self._limiter = LocalLimiter(None, clock, per_bucket=per_bucket)
+        elif rate_limit is None or isinstance(rate_limit, RateLimit):
+            self._limiter = LocalLimiter(rate_limit, clock)
+        else:
+            self._limiter = rate_limit
         retry_policy = retry if retry is not None else _NO_RETRY
         self._lifecycle = Lifecycle(self._fail_queued)
         self._delivery = Delivery(
@@ -140,17 +169,21 @@ class SonoranClient:
             clock=clock,
             secret=key.value.encode(),
             stopped=self._lifecycle.stopped,
+            buckets=wire.buckets,
         )
+        # v2 creates never share a request: nothing to tell apart, nothing to look up.
+        if api_version == 2:
+            reconcile = None
         self._token_key = reconcile.token_key if reconcile is not None else None
         run = secrets.token_hex(6)  # tokens are unique per client run, then counted
         tokens = (f"{run}-{n:x}" for n in itertools.count())
         reconciler = (
             Reconciler(
                 self._delivery.exchange,
-                envelope_prefix(community_id, key.value, GET_CALLS.request_type),
+                wire.prefixes[GET_CALLS.request_type],
                 self._token_key,
             )
-            if reconcile is not None
+            if reconcile is not None and isinstance(wire, V1Wire)
             else None
         )
         self._pending = PendingBudget(policy.max_pending)
@@ -159,19 +192,20 @@ class SonoranClient:
         self._routes: dict[type[Any], tuple[Lane, str | None, bool, Callable[[Any], Any]]] = {}
         self._senders: dict[str, Sender] = {}
         for endpoint in ENDPOINTS:
-            prefix = envelope_prefix(community_id, key.value, endpoint.request_type)
             token_key = self._token_key if endpoint.creates else None
             lane = Lane(
                 endpoint,
-                len(prefix),
+                wire.overhead(endpoint),
                 policy,
                 token_room=token_room(token_key) if token_key is not None else 0,
                 send=functools.partial(self._send, endpoint.request_type),
                 limiter=self._limiter,
-                bucket=BUCKET,
+                bucket=wire.buckets[endpoint.request_type],
                 max_wait=retry_policy.max_rate_limit_wait,
                 pending=self._pending,
             )
+            if not wire.coalesces(endpoint):
+                lane.single = True
             self._lanes[endpoint.request_type] = lane
             self._routes[endpoint.request] = (
                 lane,
@@ -181,7 +215,7 @@ class SonoranClient:
             )
             self._senders[endpoint.request_type] = Sender(
                 endpoint,
-                prefix,
+                wire,
                 lane,
                 delivery=self._delivery,
                 reconciler=reconciler,
@@ -194,7 +228,8 @@ class SonoranClient:
     def __repr__(self) -> str:  # the key stays out
         return (
             f"<SonoranClient community_id={self._community_id!r} base_url={self._base_url!r} "
-            f"server_id={self._server_id} state={self._lifecycle.state.value}>"
+            f"server_id={self._server_id} api_version={self.api_version} "
+            f"state={self._lifecycle.state.value}>"
         )
 
     @property
@@ -219,7 +254,7 @@ class SonoranClient:
         loop = asyncio.get_running_loop()
         if not self._lifecycle.is_open_in(loop):
             self._lifecycle.check_open()
-        payload, token = encode_object(request, self._server_id, token_key, unstructure)
+        payload, token = self._wire.encode(request, token_key, unstructure)
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         if single_flight and (shared := lane.shared(payload)) is not None:

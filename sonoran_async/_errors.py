@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, TypeVar
 
-
 _E = TypeVar("_E", bound=BaseException)
 
 
