@@ -88,7 +88,7 @@ class V2Wire:
     ) -> tuple[bytes, str]:
         wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
         if isinstance(request, _BODIES):
-            del wire["serverId"]  # in the path, never in the body
+            wire.pop("serverId", None)  # in the path, never in the body
             wire.pop("callId", None)
             if isinstance(request, NewDispatch):
                 if wire.pop("units", None):
