@@ -30,7 +30,14 @@ from ._errors import (
     ValidationError,
 )
 from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
-from ._policies import TOKEN_KEY, BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
+from ._policies import (
+    TOKEN_KEY,
+    BatchPolicy,
+    RateLimit,
+    ReconcilePolicy,
+    RetryPolicy,
+    V2Budgets,
+)
 from ._ratelimit import Limiter, LocalLimiter
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
@@ -94,6 +101,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "UnitStatus",
+    "V2Budgets",
     "ValidationError",
     "__version__",
 ]
