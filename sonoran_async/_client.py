@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 
 from ._batch import Batch, Item
+from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
 from ._codec import converter, token_room
 from ._delivery import Counters, Delivery
@@ -87,6 +88,7 @@ class SonoranClient:
         transport: Transport | None = None,
         clock: Clock = SYSTEM_CLOCK,
         api_version: int = 1,
+        calls_cache_max_age: float | None = None,
     ) -> None:
         key = _Key(api_key)
         del api_key  # from here on only in `key`, whose repr hides it
@@ -140,6 +142,9 @@ class SonoranClient:
             else V1Wire(community_id, key.value, server_id)
         )
         self._wire = wire
+        self._calls_cache = (
+            SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
+        )
         self.api_version = api_version
         self._community_id = community_id
         self._base_url = base_url
@@ -257,6 +262,9 @@ class SonoranClient:
         payload, token = self._wire.encode(request, token_key, unstructure)
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
+        cache = self._calls_cache
+        if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
+            return cached
         if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
         if not self._pending.try_take():
@@ -270,6 +278,10 @@ class SonoranClient:
                 raise
         future: asyncio.Future[Any] = loop.create_future()
         lane.put(Item(payload, request, token, future, loop.time()))
+        if cache is not None and single_flight:
+            cache.remember(payload, future)
+        elif cache is not None:
+            cache.watch(future)
         if single_flight:
             # Callers share the queued future through children, so that one caller's
             # cancellation never cancels the others'.
