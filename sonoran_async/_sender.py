@@ -200,6 +200,8 @@ class Sender:
             self._lane.resend(absent)
 
     def _learn(self, habit: MultiObject) -> None:
+        if not self._wire.learns_multi_object:
+            return
         if self.multi_object not in (MultiObject.UNKNOWN, MultiObject.PER_ITEM):
             return  # learned already; the first ambiguous reply decides
         if habit is MultiObject.PER_ITEM and self.multi_object is MultiObject.PER_ITEM:

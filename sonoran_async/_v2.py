@@ -73,6 +73,7 @@ class V2Wire:
     """Bearer authentication; one object per request, except closes (`callIds`)."""
 
     buckets: Mapping[str, str] = BUCKETS
+    learns_multi_object = False
 
     def __init__(self, api_key: str, server_id: int) -> None:
         self._server_id = server_id

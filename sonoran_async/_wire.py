@@ -46,6 +46,9 @@ class Wire(Protocol):
 
     #: The rate bucket of each request type (`Limiter.acquire(bucket, ...)`).
     buckets: Mapping[str, str]
+    #: Whether what the server does with several objects in one request is unknown and
+    #: must be learned (v1's `data` array); False where the API defines it (v2's close).
+    learns_multi_object: bool
 
     def encode(
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
@@ -88,6 +91,7 @@ class V1Wire:
             for e in ENDPOINTS
         }
         self.buckets: Mapping[str, str] = {e.request_type: V1_BUCKET for e in ENDPOINTS}
+        self.learns_multi_object = True
 
     def encode(
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None

@@ -165,3 +165,18 @@ async def test_v2_refuses_units_by_api_id_at_the_call_site(both: Both) -> None:
             await cad.new_dispatch(NewDispatch(title="T", units=("api-1",)))
     assert caught.value.field == "units"
     assert both.api.requests == {}
+
+
+async def test_a_v2_close_error_for_several_ids_resends_each_and_keeps_batching(
+    both: Both,
+) -> None:
+    async with both.client(1) as v1, both.client(2) as v2:
+        results = await asyncio.gather(
+            *(v2.close_call(i) for i in (901, 902)), return_exceptions=True
+        )
+        real = await asyncio.gather(*(v1.new_dispatch(NewDispatch(title=f"{n}")) for n in range(3)))
+        await asyncio.gather(*(v2.close_call(i) for i in real))
+        stats = v2.stats
+    assert [type(r) for r in results] == [CallNotFoundError, CallNotFoundError]
+    assert stats.fallback_lanes == ()
+    assert stats.batch_sizes[3] == 1
