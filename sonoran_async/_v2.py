@@ -46,7 +46,7 @@ from ._outcomes import Outcome, Proven, Reading, Refused, Shape, Unanswered, Unp
 from ._proof import NoProof
 from ._replies import CallsSnapshot
 from ._transport import Reply
-from ._wire import HttpRequest
+from ._wire import HttpRequest, SecretHeaders
 
 #: Rate bucket names, one per operation (v2 limits each operation per key).
 BUCKETS: Final[Mapping[str, str]] = {
@@ -78,8 +78,8 @@ class V2Wire:
     def __init__(self, api_key: str, server_id: int) -> None:
         self._server_id = server_id
         bearer = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
-        self._headers = bearer
-        self._json_headers = {**bearer, "Content-Type": "application/json"}
+        self._headers = SecretHeaders(bearer)
+        self._json_headers = SecretHeaders(bearer, **{"Content-Type": "application/json"})
 
     def __repr__(self) -> str:  # the key stays out
         return f"<V2Wire server_id={self._server_id}>"

@@ -20,6 +20,14 @@ from ._outcomes import Reading, read_reply
 from ._transport import Reply
 
 
+class SecretHeaders(dict[str, str]):
+    """Request headers that carry the key: their repr (error trackers capture frame
+    locals by repr) never shows the values."""
+
+    def __repr__(self) -> str:
+        return f"<headers {', '.join(self)}: values hidden>"
+
+
 def _hidden(headers: Mapping[str, str]) -> str:
     return f"<{len(headers)} header(s), values hidden>"
 

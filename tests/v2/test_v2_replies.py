@@ -250,3 +250,27 @@ async def test_v2_needs_a_transport_that_can_send_any_method() -> None:
 
     with pytest.raises(TypeError, match="request"):
         SonoranClient("c", KEY, api_version=2, transport=PostOnly())
+
+
+async def test_the_key_stays_out_of_reprs_and_debug_logs(
+    cad: SonoranClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sonoran_async._endpoints import BY_TYPE
+    from sonoran_async._v2 import V2Wire
+
+    wire = V2Wire(KEY, 1)
+    payload, _ = wire.encode(CALL, None, None)
+    request = wire.build(BY_TYPE["CALL_911"], [_item(payload)])
+    assert KEY not in repr(request) + repr(request.headers) + repr(wire)
+    caplog.set_level("DEBUG", logger="sonoran_async")
+    with aioresponses() as m:
+        m.post(CREATE, status=200, payload={"callId": 1})
+        await cad.call_911(CALL)
+    assert "calls/911" in caplog.text
+    assert KEY not in caplog.text
+
+
+def _item(payload: bytes) -> Any:
+    from sonoran_async._batch import Item
+
+    return Item(payload, CALL, "", None, 0.0)  # type: ignore[arg-type]
