@@ -27,15 +27,15 @@ from ._flow import PendingBudget
 from ._lane import Lane
 from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
 from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
-from ._ratelimit import Limiter, LocalLimiter
+from ._ratelimit import Limiter
 from ._reconcile import Reconciler
 from ._replies import CallsSnapshot
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, Transport
-from ._v2 import V2Wire
-from ._wire import V1Wire, Wire
+from ._versions import limiter_for, wire_for
+from ._wire import V1Wire
 
 logger = logging.getLogger("sonoran_async")
 
@@ -121,27 +121,8 @@ class SonoranClient:
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
-        if api_version not in (1, 2):
-            raise ValueError(f"api_version must be 1 or 2, got {api_version!r}")
-        if (
-            api_version == 2
-            and transport is not None
-            and not callable(getattr(transport, "request", None))
-        ):
-            raise TypeError(
-                "api_version=2 needs a transport with request(method, path, body, headers)"
-            )
-        if rate_limit is _UNSET:
-            rate_limit = V2Budgets() if api_version == 2 else RateLimit()
-        elif isinstance(rate_limit, V2Budgets) and api_version != 2:
-            raise TypeError("V2Budgets is for api_version=2; v1 takes a RateLimit")
+        wire = self._wire = wire_for(api_version, community_id, key.value, server_id, transport)
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
-        wire: Wire = (
-            V2Wire(key.value, server_id)
-            if api_version == 2
-            else V1Wire(community_id, key.value, server_id)
-        )
-        self._wire = wire
         self._calls_cache = (
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
         )
@@ -155,15 +136,7 @@ class SonoranClient:
         )
         self._close_timeout = close_timeout
         self._counters = Counters()
-        self._limiter: Limiter
-        if isinstance(rate_limit, V2Budgets):
-            rates = rate_limit.rates()
-            per_bucket = {wire.buckets[name]: rate for name, rate in rates.items()}
-            self._limiter = LocalLimiter(None, clock, per_bucket=per_bucket)
-        elif rate_limit is None or isinstance(rate_limit, RateLimit):
-            self._limiter = LocalLimiter(rate_limit, clock)
-        else:
-            self._limiter = rate_limit
+        self._limiter = limiter_for(rate_limit, wire, clock, unset=_UNSET)
         retry_policy = retry if retry is not None else _NO_RETRY
         self._lifecycle = Lifecycle(self._fail_queued)
         self._delivery = Delivery(
@@ -176,9 +149,8 @@ class SonoranClient:
             stopped=self._lifecycle.stopped,
             buckets=wire.buckets,
         )
-        # v2 creates never share a request: nothing to tell apart, nothing to look up.
-        if api_version == 2:
-            reconcile = None
+        if not isinstance(wire, V1Wire):
+            reconcile = None  # v2 creates never share a request: nothing to look up
         self._token_key = reconcile.token_key if reconcile is not None else None
         run = secrets.token_hex(6)  # tokens are unique per client run, then counted
         tokens = (f"{run}-{n:x}" for n in itertools.count())
