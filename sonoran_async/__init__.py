@@ -43,7 +43,7 @@ from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats
-from ._transport import AiohttpTransport, Reply, Transport
+from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 
 __version__ = "0.1.0"
 
@@ -94,6 +94,7 @@ __all__ = [
     "RateLimitedError",
     "Remove911",
     "Reply",
+    "RequestTransport",
     "RetryPolicy",
     "ServerNotFoundError",
     "SonoranClient",
