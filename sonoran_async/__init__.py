@@ -41,13 +41,20 @@ from ._errors import (
     ValidationError,
 )
 from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
-from ._policies import TOKEN_KEY, BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
+from ._policies import (
+    TOKEN_KEY,
+    BatchPolicy,
+    RateLimit,
+    ReconcilePolicy,
+    RetryPolicy,
+    V2Budgets,
+)
 from ._ratelimit import Limiter, LocalLimiter
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats
-from ._transport import AiohttpTransport, Reply, Transport
+from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 
 __version__ = "0.1.0"
 
@@ -108,6 +115,7 @@ __all__ = [
     "RateLimitedError",
     "Remove911",
     "Reply",
+    "RequestTransport",
     "RetryPolicy",
     "ServerNotFoundError",
     "SonoranClient",
@@ -115,6 +123,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "UnitStatus",
+    "V2Budgets",
     "ValidationError",
     "__version__",
 ]

@@ -16,9 +16,10 @@ import aiohttp
 import attrs
 
 from ._batch import Batch, Item
+from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import converter, encode_object, envelope_prefix, token_room
-from ._delivery import BUCKET, Counters, Delivery
+from ._codec import converter, token_room
+from ._delivery import Counters, Delivery
 from ._endpoints import ENDPOINTS, GET_CALLS, Endpoint, Merge, describe_requests
 from ._enums import Plan
 from ._errors import (
@@ -32,13 +33,15 @@ from ._flow import PendingBudget
 from ._lane import Lane
 from ._methods import EndpointMethods
 from ._models import Request
-from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
-from ._ratelimit import Limiter, LocalLimiter
+from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
+from ._ratelimit import Limiter
 from ._reconcile import Reconciler
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, Transport
+from ._versions import limiter_for, wire_for
+from ._wire import V1Wire
 
 logger = logging.getLogger("sonoran_async")
 
@@ -71,16 +74,11 @@ class _Route:
     lane: Lane
     token_key: str | None  # the key of the token creates carry for reconciliation
     single_flight: bool = attrs.field(init=False)
-    sends_data: bool = attrs.field(init=False)
-    has_server_id: bool = attrs.field(init=False)  # the model has a serverId to default
     unstructure: Callable[[Any], Any] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         endpoint = self.endpoint
         object.__setattr__(self, "single_flight", endpoint.merge is Merge.SINGLE_FLIGHT)
-        object.__setattr__(self, "sends_data", endpoint.sends_data)
-        fields = attrs.fields_dict(endpoint.request)
-        object.__setattr__(self, "has_server_id", "server_id" in fields)
         object.__setattr__(self, "unstructure", converter.get_unstructure_hook(endpoint.request))
 
 
@@ -101,6 +99,7 @@ class SonoranClient(EndpointMethods):
     caller still gets its own result or its own error. See the README for the contract.
     `None` turns a knob off: `batch=None` (one object per request), `rate_limit=None`
     (no limiter), `retry=None` (no retries), `reconcile=None` (no GET_CALLS look-ups).
+    `api_version=2` speaks the v2 REST API instead (README: "v1 or v2").
     """
 
     def __init__(
@@ -111,7 +110,7 @@ class SonoranClient(EndpointMethods):
         base_url: str = _UNSET,
         server_id: int = 1,
         batch: BatchPolicy | None = BatchPolicy(),  # noqa: B008 (frozen, shared safely)
-        rate_limit: RateLimit | Limiter | None = RateLimit(),  # noqa: B008
+        rate_limit: RateLimit | V2Budgets | Limiter | None = _UNSET,
         retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008
         reconcile: ReconcilePolicy | None = ReconcilePolicy(),  # noqa: B008
         batch_overrides: Mapping[str, BatchPolicy] | None = None,
@@ -122,6 +121,8 @@ class SonoranClient(EndpointMethods):
         close_timeout: float = 10.0,
         transport: Transport | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        api_version: int = 1,
+        calls_cache_max_age: float | None = None,
     ) -> None:
         key = _Key(api_key)
         del api_key  # from here on only in `key`, whose repr hides it
@@ -154,7 +155,12 @@ class SonoranClient(EndpointMethods):
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
+        wire = self._wire = wire_for(api_version, community_id, key.value, server_id, transport)
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
+        self._calls_cache = (
+            SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
+        )
+        self.api_version = api_version
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -164,11 +170,7 @@ class SonoranClient(EndpointMethods):
         )
         self._close_timeout = close_timeout
         self._counters = Counters()
-        self._limiter: Limiter = (
-            rate_limit
-            if rate_limit is not None and not isinstance(rate_limit, RateLimit)
-            else LocalLimiter(rate_limit, clock)
-        )
+        self._limiter = limiter_for(rate_limit, wire, clock, unset=_UNSET)
         retry_policy = retry if retry is not None else _NO_RETRY
         self._lifecycle = Lifecycle(self._fail_queued)
         self._delivery = Delivery(
@@ -179,17 +181,20 @@ class SonoranClient(EndpointMethods):
             clock=clock,
             secret=key.value.encode(),
             stopped=self._lifecycle.stopped,
+            buckets=wire.buckets,
         )
+        if not isinstance(wire, V1Wire):
+            reconcile = None  # v2 creates never share a request: nothing to look up
         self._token_key = reconcile.token_key if reconcile is not None else None
         run = secrets.token_hex(6)  # tokens are unique per client run, then counted
         tokens = (f"{run}-{n:x}" for n in itertools.count())
         reconciler = (
             Reconciler(
                 self._delivery.exchange,
-                envelope_prefix(community_id, key.value, GET_CALLS.request_type),
+                wire.prefixes[GET_CALLS.request_type],
                 self._token_key,
             )
-            if reconcile is not None
+            if reconcile is not None and isinstance(wire, V1Wire)
             else None
         )
         self._pending = PendingBudget(policy.max_pending)
@@ -201,27 +206,30 @@ class SonoranClient(EndpointMethods):
         if unknown:
             raise ValueError(f"batch_overrides names unknown request types: {sorted(unknown)}")
         for endpoint in ENDPOINTS:
+            if not wire.supports(endpoint):
+                continue
             own = (batch_overrides or {}).get(endpoint.request_type)
             if own is None:
                 own = endpoint.batch if batch is not None and endpoint.batch else policy
             token_key = self._token_key if endpoint.lookup is not None else None
-            prefix = envelope_prefix(community_id, key.value, endpoint.request_type)
             lane = Lane(
                 endpoint,
-                len(prefix),
+                wire.overhead(endpoint),
                 own,
                 token_room=token_room(token_key) if token_key is not None else 0,
                 send=functools.partial(self._send, endpoint.request_type),
                 limiter=self._limiter,
-                bucket=BUCKET,
+                bucket=wire.buckets[endpoint.request_type],
                 max_wait=retry_policy.max_rate_limit_wait,
                 pending=self._pending,
             )
+            if not wire.coalesces(endpoint):
+                lane.single = True
             self._lanes[endpoint.request_type] = lane
             self._routes[endpoint.request] = _Route(endpoint, lane, token_key)
             self._senders[endpoint.request_type] = Sender(
                 endpoint,
-                prefix,
+                wire,
                 lane,
                 delivery=self._delivery,
                 reconciler=reconciler,
@@ -234,7 +242,8 @@ class SonoranClient(EndpointMethods):
     def __repr__(self) -> str:  # the key stays out
         return (
             f"<SonoranClient community_id={self._community_id!r} base_url={self._base_url!r} "
-            f"server_id={self._server_id} state={self._lifecycle.state.value}>"
+            f"server_id={self._server_id} api_version={self.api_version} "
+            f"state={self._lifecycle.state.value}>"
         )
 
     @property
@@ -254,7 +263,7 @@ class SonoranClient(EndpointMethods):
         """
         route = self._routes.get(type(request))
         if route is None:
-            raise TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
+            raise self._not_taken(request)
         lane = route.lane
         single_flight = route.single_flight
         loop = asyncio.get_running_loop()
@@ -262,17 +271,12 @@ class SonoranClient(EndpointMethods):
             self._lifecycle.check_open()
         if self._plan is not None and route.endpoint.plan > self._plan:
             raise _above_plan(route.endpoint, self._plan)
-        if route.sends_data:
-            payload, token = encode_object(
-                request,
-                self._server_id if route.has_server_id else None,
-                route.token_key,
-                route.unstructure,
-            )
-        else:
-            payload, token = b"", ""
+        payload, token = self._wire.encode(request, route.token_key, route.unstructure)
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
+        cache = self._calls_cache
+        if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
+            return cached
         if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
         if not self._pending.try_take():
@@ -286,6 +290,10 @@ class SonoranClient(EndpointMethods):
                 raise
         future: asyncio.Future[Any] = loop.create_future()
         lane.put(Item(payload, request, token, future, loop.time()))
+        if cache is not None and single_flight:
+            cache.remember(payload, future)
+        elif cache is not None:
+            cache.watch(future)
         if single_flight:
             # Callers share the queued future through children, so that one caller's
             # cancellation never cancels the others'.
@@ -350,6 +358,15 @@ class SonoranClient(EndpointMethods):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def _not_taken(self, request: object) -> TypeError:
+        known = {e.request: e for e in ENDPOINTS}
+        endpoint = known.get(type(request))
+        if endpoint is not None:
+            return TypeError(
+                f"{endpoint.request_type} is not part of API version {self.api_version}"
+            )
+        return TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
 
     async def _send(self, request_type: str, batch: Batch) -> None:
         await self._senders[request_type].send(batch)

@@ -1,7 +1,8 @@
 """One request's journey: POST, and what to do about 429s, 5xx and broken links.
 
 The one place for retry and rate-limit logic:
-- 429: nothing was applied; wait `Retry-After` (a usable one; else a jittered backoff),
+- 429: nothing was applied; wait `Retry-After` (else `RateLimit-Reset`, else
+  `X-RateLimit-Reset`; when none is usable, a jittered backoff),
   pause the whole rate bucket, re-send the same body. Never drop, never report success.
   Every wait, the rate budget's included, counts toward `max_rate_limit_wait`.
 - Not sent at all, or 503: retried for every request type.
@@ -19,8 +20,8 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import attrs
 
@@ -37,12 +38,13 @@ from ._errors import (
 )
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
-from ._transport import AiohttpTransport, Reply, Transport
+from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
+from ._wire import V1_BUCKET, HttpRequest
 
 logger = logging.getLogger("sonoran_async")
 
 #: v1 publishes one budget for every request type of a community.
-BUCKET = "v1"
+BUCKET = V1_BUCKET
 #: A 429 whose wait is unknown still waits this long at least, so waits add up.
 _MIN_RATE_LIMIT_WAIT = 0.05
 
@@ -78,6 +80,35 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
+#: A reset header at or above this is a Unix time, below it a number of seconds (as
+#: Sonoran's own Lua client reads `RateLimit-Reset` and `X-RateLimit-Reset`).
+_UNIX_TIME = 1e9
+
+
+def parse_reset(value: str | None, now: float | None = None) -> float | None:
+    """`RateLimit-Reset` / `X-RateLimit-Reset` as seconds to wait; None when unusable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if seconds >= _UNIX_TIME:
+        seconds -= time.time() if now is None else now
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
+def wait_of(reply: Reply) -> float | None:
+    """How long a 429 asks to wait: Retry-After, else RateLimit-Reset, else
+    X-RateLimit-Reset; None if none of them says anything usable."""
+    delay = parse_retry_after(reply.retry_after)
+    if delay is None:
+        delay = parse_reset(reply.rate_limit_reset)
+    if delay is None:
+        delay = parse_reset(reply.x_rate_limit_reset)
+    return delay
+
+
 class Delivery:
     def __init__(
         self,
@@ -89,6 +120,7 @@ class Delivery:
         clock: Clock,
         secret: bytes,
         stopped: Callable[[], SonoranError | None],
+        buckets: Mapping[str, str] | None = None,
     ) -> None:
         self._transport = transport
         # Our own transport takes the body as it is (its repr hides the key); another is
@@ -100,6 +132,7 @@ class Delivery:
         self._clock = clock
         self._secret = secret  # the key's bytes, cut out of every reply before it is read
         self._stopped = stopped  # the error that stopped the client, if one has
+        self._buckets = buckets or {}  # request type -> rate bucket (default: BUCKET)
 
     def backoff(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**failures)] (or the ceiling
@@ -110,7 +143,11 @@ class Delivery:
     async def exchange(
         self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch
     ) -> Reply:
-        """POST until there is an answer worth reading (2xx, 3xx, or a 4xx but 429), with
+        """POST a v1 body to the endpoint's path (see `send`)."""
+        return await self.send(endpoint, HttpRequest("POST", endpoint.path, body), batch)
+
+    async def send(self, endpoint: Endpoint[Any, Any], request: HttpRequest, batch: Batch) -> Reply:
+        """Send until there is an answer worth reading (2xx, 3xx, or a 4xx but 429), with
         the key already cut out of it. The batch's first rate slot is taken already.
 
         Raises TransportError, OutcomeUnknownError or RateLimitedError for the whole batch.
@@ -123,12 +160,20 @@ class Delivery:
                 raise for_caller(stopped)
             counters.requests += 1
             if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("POST %s (%d objects) %s", endpoint.path, objects, redacted(body))
+                shown = redacted(request.body) if request.plain_post and request.body else ""
+                logger.debug("%s %s (%d objects) %s", request.method, request.path, objects, shown)
             batch.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
-                reply = await self._transport.post(
-                    endpoint.path, bytes(body) if self._plain_bodies else body
-                )
+                if request.plain_post:
+                    assert request.body is not None
+                    body = request.body
+                    reply = await self._transport.post(
+                        request.path, bytes(body) if self._plain_bodies else body
+                    )
+                else:
+                    reply = await cast(RequestTransport, self._transport).request(
+                        request.method, request.path, request.body, request.headers
+                    )
             except TransportError as exc:
                 batch.on_wire = False
                 if exc.request_sent and endpoint.creates:
@@ -166,7 +211,7 @@ class Delivery:
     async def _wait_out_429(
         self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, failures: int
     ) -> None:
-        delay = parse_retry_after(reply.retry_after)
+        delay = wait_of(reply)
         if delay is None:
             delay = max(self.backoff(min(failures + 1, 6)), self._policy.base_delay)
         delay = max(delay, _MIN_RATE_LIMIT_WAIT)
@@ -179,8 +224,9 @@ class Delivery:
             )
         self._counters.rate_limited += 1
         logger.warning("%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay)
-        await self._limiter.rate_limited(BUCKET, delay)
-        batch.waited += await self._limiter.acquire(BUCKET, allowed)
+        bucket = self._buckets.get(endpoint.request_type, BUCKET)
+        await self._limiter.rate_limited(bucket, delay)
+        batch.waited += await self._limiter.acquire(bucket, allowed)
 
     async def _back_off(
         self, endpoint: Endpoint[Any, Any], batch: Batch, failures: int, why: str
@@ -197,5 +243,6 @@ class Delivery:
         )
         await self._clock.sleep(delay)
         batch.waited += await self._limiter.acquire(
-            BUCKET, max(self._policy.max_rate_limit_wait - batch.waited, 0.0)
+            self._buckets.get(endpoint.request_type, BUCKET),
+            max(self._policy.max_rate_limit_wait - batch.waited, 0.0),
         )

@@ -10,6 +10,7 @@ tolerance), books that slot, and the caller sleeps once. A wait longer than the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from ._clock import SYSTEM_CLOCK, Clock
@@ -44,10 +45,20 @@ class _Bucket:
 
 
 class LocalLimiter:
-    """GCRA buckets in this process; `rate=None` keeps only the 429 pause."""
+    """GCRA buckets in this process; `rate=None` keeps only the 429 pause.
 
-    def __init__(self, rate: RateLimit | None, clock: Clock = SYSTEM_CLOCK) -> None:
+    `rate` applies to every bucket, except those `per_bucket` names a rate of their own.
+    """
+
+    def __init__(
+        self,
+        rate: RateLimit | None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        per_bucket: Mapping[str, RateLimit] | None = None,
+    ) -> None:
         self._rate = rate
+        self._per_bucket = dict(per_bucket or {})
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
 
@@ -62,7 +73,7 @@ class LocalLimiter:
         state = self._bucket(bucket)
         now = self._clock.monotonic()
         start = max(now, state.paused_until)
-        rate = self._rate
+        rate = self._per_bucket.get(bucket, self._rate)
         if rate is None:
             wait = start - now
             if wait > max_wait:

@@ -75,3 +75,5 @@ class CallsSnapshot:
     active_calls: tuple[DispatchCall, ...] = ()
     emergency_calls: tuple[EmergencyCall, ...] = ()
     closed_calls: tuple[DispatchCall, ...] = ()
+    #: How many closed calls there are in all (v2's `ClosedCallCount`; None from v1).
+    closed_call_count: int | None = None

@@ -1,6 +1,7 @@
 """Sending one batch and settling every caller's outcome from the reply.
 
-The reply is read by the pure `_outcomes.read_reply`; this module acts on what it says:
+The reply is read by the client's wire (`_wire`; for v1 the pure `_outcomes.read_reply`);
+this module acts on what it says:
 resolves the proven, fails the refused, turns the unproven into OutcomeUnknownError (a
 create) or ProtocolError (the rest), and for objects a multi-object reply could not be
 matched to, finds out (creates, through GET_CALLS) or re-sends them alone (idempotent
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._batch import Batch, BatchStatus, Item
-from ._codec import RequestBody, assemble, with_token
+from ._codec import with_token
 from ._delivery import Counters, Delivery
 from ._endpoints import Endpoint
 from ._errors import (
@@ -28,9 +29,10 @@ from ._errors import (
     SonoranError,
 )
 from ._lane import Lane
-from ._outcomes import Proven, Refused, Shape, Unanswered, Unproven, read_reply
+from ._outcomes import Proven, Refused, Shape, Unanswered, Unproven
 from ._reconcile import Found, Reconciler
 from ._state import Lifecycle
+from ._wire import Wire
 
 logger = logging.getLogger("sonoran_async")
 
@@ -50,7 +52,7 @@ class Sender:
     def __init__(
         self,
         endpoint: Endpoint[Any, Any],
-        prefix: RequestBody,
+        wire: Wire,
         lane: Lane,
         *,
         delivery: Delivery,
@@ -61,7 +63,7 @@ class Sender:
         token_key: str | None,
     ) -> None:
         self.endpoint = endpoint
-        self._prefix = prefix
+        self._wire = wire
         self._lane = lane
         self._delivery = delivery
         self._reconciler = reconciler
@@ -76,6 +78,10 @@ class Sender:
     async def send(self, batch: Batch) -> None:
         endpoint = self.endpoint
         counters = self._counters
+        later = self._wire.put_off(endpoint, batch.items)
+        if later:  # e.g. v2 closes for another server: each goes in a request of its own
+            batch.hand_on(later)
+            self._lane.resend(later)
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
         self.in_flight += 1
@@ -86,9 +92,9 @@ class Sender:
         ):
             self._add_tokens(batch)
         try:
-            body = assemble(self._prefix, [item.payload for item in batch.items])
-            reply = await self._delivery.exchange(endpoint, body, batch)
-            reading = read_reply(endpoint, batch.requests, reply.status, reply.body)
+            request = self._wire.build(endpoint, batch.items)
+            reply = await self._delivery.send(endpoint, request, batch)
+            reading = self._wire.read(endpoint, batch.requests, reply)
             unanswered = self._settle(batch, reading.outcomes)
             if unanswered:
                 await self._resolve_unanswered(batch, unanswered, reading.shape)
@@ -194,6 +200,8 @@ class Sender:
             self._lane.resend(absent)
 
     def _learn(self, habit: MultiObject) -> None:
+        if not self._wire.learns_multi_object:
+            return
         if self.multi_object not in (MultiObject.UNKNOWN, MultiObject.PER_ITEM):
             return  # learned already; the first ambiguous reply decides
         if habit is MultiObject.PER_ITEM and self.multi_object is MultiObject.PER_ITEM:

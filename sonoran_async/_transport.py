@@ -1,4 +1,4 @@
-"""The transport seam: POST bytes, get status, body and Retry-After back.
+"""The transport seam: send bytes, get status, body and the rate-limit headers back.
 
 The client depends only on the `Transport` protocol, so tests and embedders can swap in
 their own. `AiohttpTransport` is the default. Its one job beyond the POST is to say,
@@ -9,6 +9,7 @@ whether a create request can be retried safely.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -20,11 +21,14 @@ from ._errors import TransportError
 
 @attrs.frozen
 class Reply:
-    """What came back: status, body and the Retry-After header (if any)."""
+    """What came back: status, body and the headers that say how long to wait (if any)."""
 
     status: int
     body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     retry_after: str | None = None
+    #: `RateLimit-Reset` and `X-RateLimit-Reset`, read after `Retry-After` on a 429.
+    rate_limit_reset: str | None = None
+    x_rate_limit_reset: str | None = None
 
     def without(self, secret: bytes) -> Reply:
         """The same reply with `secret` (the API key, echoed by some servers) cut out."""
@@ -42,6 +46,17 @@ class Transport(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+class RequestTransport(Transport, Protocol):
+    """A transport that also sends any method with headers: what `api_version=2` needs."""
+
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        """Send `method` to `path` (relative to the base URL, query included) with
+        `headers`, which carry the API key: never follow redirects, never log them."""
+        ...
 
 
 def check_base_url(base_url: str) -> str:
@@ -97,20 +112,32 @@ class AiohttpTransport:
         return self._session
 
     async def post(self, path: str, body: bytes) -> Reply:
+        return await self.request("POST", path, body, _HEADERS)
+
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         session = self._ensure_session()
         url = f"{self._base_url}/{path}"
         try:
             # Per request, so that the client's timeout holds for a caller's session too.
-            # Never follow a redirect: it would re-post the body, key included, elsewhere.
-            async with session.post(
-                # Plain bytes to aiohttp: our frame keeps only `body`, whose repr hides the key.
+            # Never follow a redirect: it would re-send the key elsewhere. Plain bytes to
+            # aiohttp: this frame keeps only `body`, whose repr hides the key.
+            async with session.request(
+                method,
                 url,
-                data=bytes(body),
-                headers=_HEADERS,
+                data=bytes(body) if body is not None else None,
+                headers=headers,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as resp:
-                return Reply(resp.status, await resp.read(), resp.headers.get("Retry-After"))
+                return Reply(
+                    resp.status,
+                    await resp.read(),
+                    resp.headers.get("Retry-After"),
+                    resp.headers.get("RateLimit-Reset"),
+                    resp.headers.get("X-RateLimit-Reset"),
+                )
         except aiohttp.ClientConnectorError as exc:
             # Includes connection refused, DNS failure and connect timeout: nothing sent.
             raise TransportError(

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict, Unpack
 
 import orjson
@@ -134,6 +134,9 @@ class EmulatorCore:
                 raise ValueError(f"unknown fault {name!r}; expected one of {sorted(SCRIPT_NAMES)}")
         self.script.extend(names)
 
+    def plan_allows(self, request_type: str) -> bool:
+        return self.plan_number >= self._required[request_type]
+
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(request type, call id, object as received)` after every change
         applied to a call (a push-event sender hooks in here)."""
@@ -206,7 +209,7 @@ class EmulatorCore:
                 raw,
                 request_type,
                 gate,
-                plan_allows=self.plan_number >= self._required[request_type],
+                plan_allows=self.plan_allows(request_type),
                 empty_data=route.empty_data,
             )
         except EnvelopeError as exc:
@@ -264,17 +267,36 @@ class EmulatorCore:
 CORE_KEY: Final = web.AppKey("sonoran_emulator_core", EmulatorCore)
 
 
+def _serve_v2(app: web.Application, core: EmulatorCore, limits: Mapping[str, float] | None) -> None:
+    """v2 on the same state, when the `emulator` extra (openapi-core, PyYAML) is installed."""
+    try:
+        from ._v2 import add_v2_routes
+    except ImportError:
+        logging.getLogger("sonoran_async.emulator").info(
+            "v2 is not served: pip install 'sonoran-async[emulator]' for it"
+        )
+        return
+    add_v2_routes(app, core, limits=limits)
+
+
 async def _healthz(request: web.Request) -> web.Response:
     return _http.text(200, "ok")
 
 
 def create_app(
-    community_id: str = "demo", api_key: str = "demo-key", **settings: Unpack[EmulatorSettings]
+    community_id: str = "demo",
+    api_key: str = "demo-key",
+    *,
+    v2_limits: Mapping[str, float] | None = None,
+    **settings: Unpack[EmulatorSettings],
 ) -> web.Application:
-    """An aiohttp application serving the emulated API; its core is `app[CORE_KEY]`."""
+    """An aiohttp application serving the emulated API (v1, and v2 on the same state);
+    its core is `app[CORE_KEY]`. `v2_limits`: v2's per-operation limits in requests per
+    minute (`emulator._v2.PUBLISHED_LIMITS` are the published ones); None: no limits."""
     core = EmulatorCore(community_id, api_key, **settings)
     app = web.Application(client_max_size=core.max_body_bytes)
     app[CORE_KEY] = core
     app.router.add_get("/healthz", _healthz)
+    _serve_v2(app, core, v2_limits)
     app.router.add_post(r"/{category:[A-Za-z0-9_\-]+}/{name:[A-Za-z0-9_\-]+}", core.handle)
     return app

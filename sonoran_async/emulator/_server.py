@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Unpack
 
@@ -27,9 +28,10 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        v2_limits: Mapping[str, float] | None = None,
         **settings: Unpack[EmulatorSettings],
     ) -> None:
-        self.app = create_app(community_id, api_key, **settings)
+        self.app = create_app(community_id, api_key, v2_limits=v2_limits, **settings)
         self.core: EmulatorCore = self.app[CORE_KEY]
         self.host = host
         self.port = port

@@ -10,6 +10,7 @@ import gc
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -37,12 +38,18 @@ KEY = "SECRET-KEY-0123456789"
 CALL = Call911(caller="John Doe", location="1234 E. Test St.", description="Break-in")
 
 
+def _calls(mock: aioresponses) -> dict[Any, Any]:
+    """The recorded requests (aioresponses types them as optional)."""
+    assert mock.requests is not None
+    return mock.requests
+
+
 def url(kind: str) -> str:
     return f"{BASE}/emergency/{kind}"
 
 
 def requests_to(m: aioresponses, kind: str) -> int:
-    return len(m.requests.get(("POST", URL(url(kind))), []))
+    return len(_calls(m).get(("POST", URL(url(kind))), []))
 
 
 @pytest.fixture
@@ -173,7 +180,7 @@ async def test_redirects_are_not_followed_and_the_body_goes_nowhere_else(
     async with SonoranClient("c", KEY, base_url=BASE, rate_limit=None) as cad:
         with pytest.raises(OutcomeUnknownError):
             await cad.call_911(CALL)
-    assert ("POST", URL("http://evil.example/x")) not in m.requests
+    assert ("POST", URL("http://evil.example/x")) not in _calls(m)
 
 
 # --- GET_CALLS --------------------------------------------------------------------------------
@@ -317,7 +324,7 @@ async def test_plain_documented_integers_become_enum_members(
     assert CallsQuery(call_type=0).call_type is CallType.DISPATCH
     mocked.post(url("new_dispatch"), status=200, body="NEW DISPATCH CREATED - ID: 3")
     assert await client.new_dispatch(NewDispatch(title="t", origin=1)) == 3
-    (call,) = mocked.requests[("POST", URL(url("new_dispatch")))]
+    (call,) = _calls(mocked)[("POST", URL(url("new_dispatch")))]
     assert orjson.loads(call.kwargs["data"])["data"][0]["origin"] == 1
 
 

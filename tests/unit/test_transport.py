@@ -25,6 +25,7 @@ async def transport() -> Any:
 
 
 def _calls(m: aioresponses, url: str = URL_911) -> list[Any]:
+    assert m.requests is not None
     return list(m.requests.get(("POST", URL(url)), []))
 
 

@@ -1,0 +1,139 @@
+"""The wire seam: how one batch becomes an HTTP request and how its reply is read.
+
+The batcher, the sender and the delivery are the same for every API version; what
+differs is the wire: v1 posts an envelope (`{id, key, type, data: [...]}`) to
+`/<category>/<type>` and answers text lines, v2 speaks REST (`Authorization: Bearer`,
+verbs and paths per operation, JSON replies). A `Wire` is chosen once per client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from ._batch import Item
+from ._codec import RequestBody, assemble, encode_object, envelope_prefix
+from ._endpoints import ENDPOINTS, Endpoint
+from ._outcomes import Reading, read_reply
+from ._transport import Reply
+
+
+class SecretHeaders(dict[str, str]):
+    """Request headers that carry the key: their repr (error trackers capture frame
+    locals by repr) never shows the values."""
+
+    def __repr__(self) -> str:
+        return f"<headers {', '.join(self)}: values hidden>"
+
+
+def _hidden(headers: Mapping[str, str]) -> str:
+    return f"<{len(headers)} header(s), values hidden>"
+
+
+@attrs.frozen
+class HttpRequest:
+    """One request as it goes on the wire. Its body or headers carry the API key, so
+    neither is ever shown by its repr."""
+
+    method: str
+    #: Relative to the base URL (no leading slash), query string included.
+    path: str
+    body: RequestBody | None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=_hidden)
+
+    @property
+    def plain_post(self) -> bool:
+        """What every `Transport` can send through `post(path, body)`."""
+        return self.method == "POST" and not self.headers and self.body is not None
+
+
+class Wire(Protocol):
+    """One API version's encoding of requests and reading of replies."""
+
+    #: The rate bucket of each request type (`Limiter.acquire(bucket, ...)`).
+    buckets: Mapping[str, str]
+    #: Whether what the server does with several objects in one request is unknown and
+    #: must be learned (v1's `data` array); False where the API defines it (v2's close).
+    learns_multi_object: bool
+
+    def encode(
+        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
+    ) -> tuple[bytes, str]:
+        """At submit: the object's bytes as queued, and the token it carries ("" if none)."""
+        ...
+
+    def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
+        """Whether this API version has `endpoint` at all."""
+        ...
+
+    def overhead(self, endpoint: Endpoint[Any, Any]) -> int:
+        """Bytes a request of `endpoint` adds around its objects (for `max_bytes`)."""
+        ...
+
+    def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
+        """Whether several callers' objects may share one request of `endpoint`."""
+        ...
+
+    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+        """The items of a batch that cannot share its request (each goes in another)."""
+        ...
+
+    def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
+        """The request for a batch's items (what `put_off` left)."""
+        ...
+
+    def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
+        """One outcome per request, from a final reply whose key is already cut out."""
+        ...
+
+
+#: v1 publishes one budget for every request type of a community.
+V1_BUCKET = "v1"
+
+
+class V1Wire:
+    """The v1 envelope: every object of a batch in one `data` array, text replies."""
+
+    def __init__(self, community_id: str, api_key: str, server_id: int) -> None:
+        self._server_id = server_id
+        self.prefixes: dict[str, RequestBody] = {
+            e.request_type: envelope_prefix(community_id, api_key, e.request_type)
+            for e in ENDPOINTS
+        }
+        self.buckets: Mapping[str, str] = {e.request_type: V1_BUCKET for e in ENDPOINTS}
+        self.learns_multi_object = True
+        #: Models with a serverId the client's default fills in; types sending `data: []`.
+        self._with_server = {
+            e.request for e in ENDPOINTS if "server_id" in attrs.fields_dict(e.request)
+        }
+        self._no_data = {e.request for e in ENDPOINTS if not e.sends_data}
+
+    def encode(
+        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
+    ) -> tuple[bytes, str]:
+        kind = type(request)
+        if kind in self._no_data:
+            return b"", ""
+        server_id = self._server_id if kind in self._with_server else None
+        return encode_object(request, server_id, token_key, unstructure)
+
+    def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
+        return True
+
+    def overhead(self, endpoint: Endpoint[Any, Any]) -> int:
+        return len(self.prefixes[endpoint.request_type])
+
+    def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
+        return True
+
+    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+        return []
+
+    def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
+        body = assemble(self.prefixes[endpoint.request_type], [item.payload for item in items])
+        return HttpRequest("POST", endpoint.path, body)
+
+    def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
+        return read_reply(endpoint, requests, reply.status, reply.body)
