@@ -325,24 +325,27 @@ class SonoranClient(EndpointMethods):
         """Send everything queued now and wait until every reply is in."""
         await asyncio.gather(*(lane.drain() for lane in self._lanes.values()))
 
-    async def aclose(self) -> None:
+    async def aclose(self, *, flush: bool = True) -> None:
         """Flush, wait for requests in flight up to `close_timeout`, then close.
 
         Whatever is still queued after the deadline, or waiting out a 429 or a backoff,
         fails with ClientClosedError; a create request cut off while awaiting its reply
-        fails with OutcomeUnknownError.
+        fails with OutcomeUnknownError. With `flush=False` nothing more is sent: what is
+        queued fails with ClientClosedError at once (it was never sent), and only the
+        requests already on the wire are waited for (an interrupted job's clean stop).
         """
         if not self._lifecycle.begin_close():
             return
+        closed = ClientClosedError("client closed before the request was sent")
+        if not flush:
+            self._lifecycle.halt(closed)
         lanes = self._lanes.values()
         try:
-            await asyncio.wait_for(
-                asyncio.gather(*(lane.drain() for lane in lanes)), self._close_timeout
-            )
+            # flush() is a coroutine: cancelled, its gather's error is retrieved, not logged.
+            await asyncio.wait_for(self.flush(), self._close_timeout)
         except TimeoutError:
             logger.warning("close: deadline of %ss reached with work left", self._close_timeout)
         finally:
-            closed = ClientClosedError("client closed before the request was sent")
             await asyncio.gather(*(lane.abort(closed) for lane in lanes))
             await self._transport.aclose()
             await self._limiter.aclose()

@@ -223,7 +223,12 @@ class Delivery:
                 retry_after=delay,
             )
         self._counters.rate_limited += 1
-        logger.warning("%s: rate limited (429); waiting %.2fs", endpoint.request_type, delay)
+        logger.warning(
+            "%s: rate limited (429); waiting %.2fs",
+            endpoint.request_type,
+            delay,
+            extra={"sonoran_event": "rate_limited"},  # lets a front end sum these up
+        )
         bucket = self._buckets.get(endpoint.request_type, BUCKET)
         await self._limiter.rate_limited(bucket, delay)
         batch.waited += await self._limiter.acquire(bucket, allowed)

@@ -29,6 +29,7 @@ class Lifecycle:
         self._fail_queued = fail_queued
         self._loop: asyncio.AbstractEventLoop | None = None
         self._close_started = False
+        self._halted: SonoranError | None = None
 
     def is_open_in(self, loop: asyncio.AbstractEventLoop) -> bool:
         """The hot path's test: open, and already bound to this loop."""
@@ -51,7 +52,12 @@ class Lifecycle:
 
     def stopped(self) -> SonoranError | None:
         """The error that stops all sending, if any (checked before every attempt)."""
-        return self.fatal
+        return self.fatal or self._halted
+
+    def halt(self, error: SonoranError) -> None:
+        """A close without flushing: fail what is queued, start no further attempt."""
+        self._halted = error
+        self._fail_queued(error)
 
     def fail_all(self, error: ApiError) -> None:
         """A fatal error: send nothing more, fail everything queued with the same error."""

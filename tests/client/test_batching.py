@@ -242,6 +242,25 @@ async def test_close_deadline_fails_what_is_left_with_client_closed(
     assert created_911(emu) == {"caller-0": 1}
 
 
+async def test_close_without_flush_sends_nothing_more_and_waits_for_the_wire(
+    sonoran_emulator_factory: EmulatorFactory,
+) -> None:
+    emu = await sonoran_emulator_factory(latency=0.1)
+    cad = client_for(emu, batch=BatchPolicy(max_items=5, max_in_flight=1))
+    futures = [await cad.submit(c) for c in calls(20)]
+    applied = asyncio.Event()
+    emu.core.add_listener(lambda *_: applied.set())
+    await applied.wait()  # the first batch of 5 is on the wire, its reply 0.1 s away
+    await cad.aclose(flush=False)
+    outcomes = await asyncio.gather(*futures, return_exceptions=True)
+    created = [o for o in outcomes if isinstance(o, int)]
+    never_sent = [o for o in outcomes if isinstance(o, ClientClosedError)]
+    assert (len(created), len(never_sent)) == (5, 15)
+    assert outcomes[:5] == created  # the batch on the wire got its reply
+    assert created_911(emu) == {f"caller-{i}": 1 for i in range(5)}
+    assert emu.stats.requests == 1
+
+
 async def test_delivery_timeout_fails_items_still_queued(
     sonoran_emulator_factory: EmulatorFactory,
 ) -> None:
