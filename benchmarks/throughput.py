@@ -44,8 +44,8 @@ import aiohttp
 import orjson
 
 from sonoran_async import BatchPolicy, Call911, RateLimit, SonoranClient
-from sonoran_async._demo import percentile
 from sonoran_async._transport import Reply
+from sonoran_async.cli._demo import percentile
 
 COMMUNITY, KEY = "bench", "bench-key"
 POOL_SIZE = 1024

@@ -1,5 +1,5 @@
 """`python -m sonoran_async` is the `sonoran-async` command."""
 
-from ._cli import main
+from .cli import main
 
 raise SystemExit(main())

@@ -16,14 +16,45 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._cli import EMULATOR_API_KEY, EMULATOR_COMMUNITY_ID, EXIT_FAILED, EXIT_OK
-from ._client import SonoranClient
-from ._models import Call911
-from ._policies import BatchPolicy, RateLimit
+from .._client import SonoranClient
+from .._models import Call911
+from .._policies import BatchPolicy, RateLimit
+from ._common import EMULATOR_API_KEY, EMULATOR_COMMUNITY_ID, EXIT_FAILED, EXIT_OK, positive_int
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
+
+NEEDS = ("rich",)  # modules of the [cli] extra this command imports
+
+
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        parents=parents,
+        help="one object per request vs batched, against a rate-limited emulator",
+        description="Ingest synthetic 911 calls into a rate-limited in-process emulator "
+        "twice, one object per request and then batched, and compare.",
+    )
+    demo.add_argument(
+        "--calls", type=positive_int, default=2000, metavar="N", help="calls per run (2000)"
+    )
+    demo.add_argument(
+        "--rate-limit",
+        type=float,
+        default=100.0,
+        metavar="REQS_PER_SECOND",
+        help="the emulator's request limit, matched by the client's limiter (100)",
+    )
+    demo.add_argument(
+        "--max-items", type=positive_int, default=100, metavar="N", help="batch size (100)"
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(run_demo(args))
+
 
 _STREETS = ("Alta St", "Route 68", "Vinewood Blvd", "Paleto Blvd", "Grove St", "Mirror Park")
 _WHAT = ("Car fire", "Break-in", "Shots heard", "Traffic collision", "Medical", "Noise")
@@ -100,7 +131,7 @@ async def ingest_run(
     progress: Progress,
     task: TaskID,
 ) -> RunResult:
-    from .emulator import Emulator
+    from ..emulator import Emulator
 
     calls = synthetic_calls(n, run)
     latencies: list[float] = []

@@ -1,402 +1,398 @@
-"""`sonoran-async ingest FILE.jsonl`: stream 911 calls from a file through the batcher.
+"""`sonoran-async ingest FILE.jsonl`: 911 calls from a file through the batcher, with a
+journal that makes an interrupted run resumable and every line created exactly once.
 
-Every line goes through `SonoranClient.submit()` (no task per line); a done callback
-counts the outcome and writes rejected lines to the rejects file. `submit()` suspends
-when `max_pending` lines are queued, so memory stays bounded whatever the file's size.
+A run: open the journal, look up the lines an earlier run left in doubt, then read the
+input in chunks; each chunk's lines are marked `sent` in the journal (one commit) before
+they go to `SonoranClient.submit()`, and outcomes are committed as they settle. The
+first SIGINT or SIGTERM stops reading and sending; the requests on the wire are waited
+for (bounded), what was queued stays `pending`. A second one stops at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
-import sys
+import contextlib
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import orjson
 
-from ._cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, connect, rate_limit_from, target_label
-from ._codec import wire_name
-from ._errors import (
-    ApiError,
-    OutcomeUnknownError,
-    SonoranError,
-    ValidationError,
+from .._errors import SonoranError
+from .._models import Call911
+from .._policies import TOKEN_KEY, BatchPolicy
+from ._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    connect,
+    credentials,
+    non_negative_float,
+    positive_int,
+    rate_limit_from,
+    target_label,
 )
-from ._models import Call911
-from ._policies import BatchPolicy
+from ._journal import Journal, JournalMismatch, LineState, Outcome, Row
+from ._lines import SCHEMA_HELP, LineError, input_facts, parse_line, read_lines
+from ._recorder import Recorder, RejectsWriter, default_rejects_path, line_digest
+from ._report import (
+    Tally,
+    json_line,
+    library_logs_to,
+    make_progress,
+    refresh_progress,
+    report_rate_limits,
+    summary,
+    summary_table,
+)
+from ._resume import Next, look_up, next_step
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
 
-    from ._client import SonoranClient
+    from .._client import SonoranClient
 
-#: Line keys (the wire names Sonoran documents for a CALL_911 object) -> Call911 fields,
-#: taken from the codec so that the two can never disagree.
-WIRE_KEYS: Final = {wire_name(field): field.name for field in attrs.fields(Call911)}
-_FIELD_TO_WIRE: Final = {field: key for key, field in WIRE_KEYS.items()}
-_SNAKE_HINTS: Final = {field: key for key, field in WIRE_KEYS.items() if field != key}
-_REQUIRED: Final = ("caller", "location")
+NEEDS = ("rich", "aiosqlite")  # modules of the [cli] extra this command imports
 
-SCHEMA_HELP: Final = """\
-input format (JSON Lines):
-  One JSON object per line: the CALL_911 `data` object exactly as Sonoran documents it,
-  with its camelCase keys (snake_case keys such as is_emergency are refused, with a hint):
-
-    caller              string, required, not blank
-    location            string, required, not blank
-    description         string (default "")
-    isEmergency         true: EMERGENCY call (default); false: CIVIL call
-    metaData            object with string keys (x and y place the call on the live map;
-                        priority 1-3, block, postal, code pre-fill the dispatch call)
-    deleteAfterMinutes  integer >= 1: the call expires after that many minutes
-    serverId            integer >= 0 (default: --server-id)
-
-  A null value counts as absent. Blank lines are skipped. Example line:
-
-    {"caller": "Jane Roe", "location": "Route 68", "description": "Car fire", "isEmergency": true}
-
-rejects file:
-  A bad line (not JSON, not an object, an unknown key, a bad value) never stops the run:
-  it is written to the rejects file, and so is every object the server refused or that
-  could not be delivered. One JSON object per rejected line, in completion order:
-
-    {"line": 7, "stage": "invalid", "reason": "caller: must not be empty", "input": "..."}
-
-  stage: invalid (never sent), refused (the server answered an error for it), unknown
-  (it may have been applied: check `sonoran-async calls`), failed (not delivered).
-  The file is written only when something was rejected (an old one is replaced).
-
-exit status:
-  0 every line created, 1 some line rejected or failed, 2 bad usage or unreadable input.
-"""
+#: Seconds the first Ctrl-C / SIGTERM waits for the replies of requests on the wire.
+STOP_TIMEOUT: Final = 10.0
 
 
-_YIELD_EVERY: Final = 256  # lines parsed between two turns of the event loop
+def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
+    ingest = commands.add_parser(
+        "ingest",
+        parents=parents,
+        help="send the 911 calls of a JSONL file (one Call911 object per line)",
+        description="Send the 911 calls of a JSONL file, batched, under a request budget; "
+        "an interrupted run resumes where it stopped.",
+        epilog=SCHEMA_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ingest.add_argument(
+        "file", metavar="FILE.jsonl", help="one CALL_911 object per line; - for stdin"
+    )
+    batching = ingest.add_argument_group("batching")
+    batching.add_argument(
+        "--max-items",
+        type=positive_int,
+        default=100,
+        metavar="N",
+        help="objects per request at most (default: 100; 1 turns batching off)",
+    )
+    batching.add_argument(
+        "--max-delay",
+        type=non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long a partial batch may wait for more objects (default: 0, none)",
+    )
+    batching.add_argument(
+        "--max-in-flight",
+        type=positive_int,
+        default=4,
+        metavar="N",
+        help="concurrent requests (default: 4)",
+    )
+    journal = ingest.add_argument_group("journal and resume")
+    journal.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="the SQLite journal (default: FILE.journal next to the input; none for stdin "
+        "or the built-in emulator)",
+    )
+    journal.add_argument("--no-journal", action="store_true", help="keep no journal")
+    journal.add_argument(
+        "--retry-rejected",
+        action="store_true",
+        help="send again the lines the journal has as refused or invalid",
+    )
+    journal.add_argument(
+        "--force",
+        action="store_true",
+        help="use the journal even if the input or the server changed since it was made",
+    )
+    output = ingest.add_argument_group("output")
+    output.add_argument(
+        "--rejects",
+        metavar="FILE",
+        help="where rejected lines are written, one JSON object per line "
+        "(default: FILE.rejects.jsonl next to the input)",
+    )
+    output.add_argument(
+        "--json", action="store_true", help="print the summary as one line of JSON on stdout"
+    )
+    output.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-class LineError(Exception):
-    """A line that cannot become a Call911; the message is the reason."""
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
 
-
-def parse_line(raw: bytes) -> Call911:
-    """One JSONL line -> Call911, or LineError naming the problem (wire key names)."""
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise LineError(f"invalid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise LineError(f"expected a JSON object, got {_json_kind(document)}")
-    kwargs: dict[str, Any] = {}
-    for key, value in document.items():
-        field = WIRE_KEYS.get(key)
-        if field is None:
-            hint = _SNAKE_HINTS.get(key)
-            known = ", ".join(WIRE_KEYS)
-            raise LineError(
-                f"unknown key {key!r}"
-                + (f" (keys are camelCase: use {hint!r})" if hint else f" (known: {known})")
-            )
-        if value is not None:
-            kwargs[field] = value
-    missing = [_FIELD_TO_WIRE[name] for name in _REQUIRED if name not in kwargs]
-    if missing:
-        raise LineError(
-            f"missing required key{'s' if len(missing) > 1 else ''}: " + ", ".join(missing)
-        )
-    try:
-        return Call911(**kwargs)
-    except ValidationError as exc:
-        raise LineError(f"{_FIELD_TO_WIRE.get(exc.field, exc.field)}: {_detail(exc)}") from None
-
-
-def _detail(exc: ValidationError) -> str:
-    text = str(exc)
-    prefix = f"{exc.field}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return "null"
-
-
-def classify(error: BaseException) -> str:
-    """The rejects file's `stage` for an error raised by submit() or by a result."""
-    if isinstance(error, ValidationError):
-        return "invalid"
-    if isinstance(error, ApiError):
-        return "refused"
-    if isinstance(error, OutcomeUnknownError):
-        return "unknown"
-    return "failed"
-
-
-def reason_of(error: BaseException) -> str:
-    if isinstance(error, ApiError):
-        return error.text
-    if isinstance(error, SonoranError):
-        return f"{type(error).__name__}: {error}"
-    if isinstance(error, asyncio.CancelledError):
-        return "cancelled"
-    return f"unexpected {type(error).__name__}: {error}"
-
-
-def count_lines(path: Path) -> int:
-    """Lines in a file (a last line without a newline counts), fast."""
-    count = 0
-    last = b"\n"
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            count += chunk.count(b"\n")
-            last = chunk[-1:]
-    return count + (last != b"\n")
+    console = Console(stderr=True)
+    with library_logs_to(console):
+        return asyncio.run(Ingest(args, console).main())
 
 
 @attrs.define
-class IngestResult:
-    lines: int = 0  # non-blank lines read
-    created: int = 0
-    invalid: int = 0
-    refused: int = 0
-    unknown: int = 0
-    failed: int = 0
-    elapsed: float = 0.0
-    rejects_path: Path | None = None  # set when a rejects file was written
+class Settings:
+    source: Path | None  # None: standard input
+    journal: Path | None
+    rejects: Path
 
-    @property
-    def rejected(self) -> int:
-        return self.invalid + self.refused + self.unknown + self.failed
-
-    @property
-    def settled(self) -> int:
-        return self.created + self.rejected
-
-
-class RejectsWriter:
-    """Opens the rejects file on the first reject, so that a clean run leaves none."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file: IO[bytes] | None = None
-        path.unlink(missing_ok=True)
-
-    def write(self, line: int, stage: str, reason: str, raw: bytes) -> None:
-        if self._file is None:
-            self._file = self.path.open("wb")
-        record = {
-            "line": line,
-            "stage": stage,
-            "reason": reason,
-            "input": raw.decode("utf-8", "replace").rstrip("\r\n"),
-        }
-        self._file.write(orjson.dumps(record) + b"\n")
-
-    @property
-    def written(self) -> bool:
-        return self._file is not None
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> Settings:
+        source = None if args.file == "-" else Path(args.file)
+        name = Path("stdin.jsonl") if source is None else source
+        rejects = Path(args.rejects) if args.rejects else default_rejects_path(name)
+        journal: Path | None = None
+        if args.journal and args.no_journal:
+            raise UsageError("--journal and --no-journal contradict each other")
+        if args.journal:
+            journal = Path(args.journal)
+        elif source is not None and args.url is not None and not args.no_journal:
+            journal = source.with_name(source.name + ".journal")
+        return cls(source, journal, rejects)
 
 
-class Ingestor:
-    """Reads a JSONL file into `client.submit()` and keeps the score."""
+class Ingest:
+    """One run of the command: journal, look-ups, reading, signals, summary."""
 
-    def __init__(self, client: SonoranClient, rejects: RejectsWriter) -> None:
-        self.client = client
-        self.rejects = rejects
-        self.result = IngestResult()
-        self._outstanding = 0
-        self._reading = True
-        self._all_settled = asyncio.Event()
+    def __init__(self, args: argparse.Namespace, console: Console) -> None:
+        self.args = args
+        self.console = console
+        self.tally = Tally()
+        self.interrupted: signal.Signals | None = None
+        self._stopping = asyncio.Event()
+        self._work: asyncio.Task[int] | None = None
+        self._client: SonoranClient | None = None
+        self._closing: asyncio.Task[None] | None = None
 
-    def _reject(self, line: int, raw: bytes, stage: str, reason: str) -> None:
-        result = self.result
-        setattr(result, stage, getattr(result, stage) + 1)
-        self.rejects.write(line, stage, reason, raw)
+    # --- signals -------------------------------------------------------------------------
 
-    def _settled(self, line: int, raw: bytes, future: asyncio.Future[int]) -> None:
-        if future.cancelled():
-            self._reject(line, raw, "failed", "cancelled")
-        elif (error := future.exception()) is not None:
-            self._reject(line, raw, classify(error), reason_of(error))
-        else:
-            self.result.created += 1
-        self._outstanding -= 1
-        if not self._outstanding and not self._reading:
-            self._all_settled.set()
+    async def main(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._work = asyncio.create_task(self.work())
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._on_signal, sig)
+        try:
+            return await self._work
+        except asyncio.CancelledError:
+            if (task := asyncio.current_task()) is not None and task.cancelling():
+                raise
+            return 128 + (self.interrupted or signal.SIGINT)
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
 
-    async def run(self, path: Path) -> IngestResult:
-        started = time.perf_counter()
-        submit = self.client.submit
-        settled = self._settled
-        with path.open("rb") as f:
-            for number, raw in enumerate(f, 1):
+    def _on_signal(self, sig: signal.Signals) -> None:
+        if self.interrupted is None:
+            self.interrupted = sig
+            self.console.print(
+                f"[yellow]{sig.name}: stopping; waiting up to {STOP_TIMEOUT:g} s for the "
+                "replies in flight (again to stop at once)[/]"
+            )
+            self._stopping.set()
+            self._close_client(flush=False)
+        elif self._work is not None and not self._work.done():
+            self.console.print(f"[red]{sig.name}: stopping now[/]")
+            self._work.cancel()
+
+    def _close_client(self, *, flush: bool) -> None:
+        if self._closing is None and self._client is not None:
+            self._closing = asyncio.create_task(self._client.aclose(flush=flush))
+
+    async def _closed(self) -> None:
+        """Wait for the client to close. After a hard stop (this task is being cancelled)
+        cut it off at once: what was on the wire stays in doubt, looked up next time."""
+        self._close_client(flush=False)
+        assert self._closing is not None
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            self._closing.cancel()
+            await asyncio.gather(self._closing, return_exceptions=True)
+            return
+        try:
+            await asyncio.shield(self._closing)
+        except asyncio.CancelledError:
+            self._closing.cancel()
+            await asyncio.gather(self._closing, return_exceptions=True)
+            raise
+
+    # --- the run -------------------------------------------------------------------------
+
+    async def work(self) -> int:
+        args = self.args
+        settings = Settings.of(args)
+        rejects = RejectsWriter(settings.rejects)
+        rejects.check_writable()
+        total: int | None = None
+        source_id = "stdin"
+        if settings.source is not None:
+            try:
+                facts = await asyncio.to_thread(input_facts, settings.source)
+            except OSError as exc:
+                self._error(f"cannot read {settings.source}: {exc.strerror or exc}")
+                return EXIT_USAGE
+            total, source_id = facts.lines, f"sha256:{facts.sha256}"
+        batch = BatchPolicy(
+            max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
+        )
+        async with connect(
+            args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
+        ) as (client, emulator):
+            self._client = client
+            journal = None
+            if settings.journal is not None:
+                journal = await self._open_journal(settings.journal, source_id)
+                if journal is None:
+                    return EXIT_USAGE
+            recorder = Recorder(self.tally, rejects, journal)
+            recorder.start()
+            started = time.perf_counter()
+            try:
+                async with self._display(client, settings.source, total):
+                    if journal is not None:
+                        rows = await journal.rows()
+                        found = await look_up(
+                            client, rows, self.tally, self.console, self._stopping
+                        )
+                        await journal.record(found)
+                        rows.update({o.line: rows[o.line]._replace(state=o.state) for o in found})
+                    else:
+                        rows = {}
+                    if not rows:
+                        rejects.discard_old()
+                    await self._send(settings.source, rows, recorder)
+                    await client.flush()  # a signal now still stops what is queued
+                    await self._closed()
+            finally:
+                await self._closed()
+                await recorder.finish()
+                counts = None
+                if journal is not None:
+                    counts = {state.value: n for state, n in (await journal.counts()).items()}
+                    await journal.close()
+            self.tally.elapsed = time.perf_counter() - started
+            code = self._exit_code()
+            data = summary(
+                self.tally,
+                client,
+                journal=counts,
+                journal_path=settings.journal,
+                rejects_path=settings.rejects if rejects.written else None,
+                interrupted=self.interrupted.name if self.interrupted else None,
+                exit_code=code,
+            )
+            if args.json:
+                print(json_line(data), flush=True)
+            else:
+                from rich.console import Console
+
+                title = f"ingest -> {target_label(args, emulator)}"
+                Console().print(summary_table(data, title))
+        return code
+
+    def _error(self, message: str) -> None:
+        self.console.print(f"[red]error:[/] {message}")
+
+    def _exit_code(self) -> int:
+        if self.interrupted is not None:
+            return 128 + self.interrupted
+        if self.tally.not_created or self.tally.kept:
+            return EXIT_FAILED
+        return EXIT_OK
+
+    async def _open_journal(self, path: Path, source_id: str) -> Journal | None:
+        community_id, _ = credentials(self.args)
+        target = f"{self.args.url or 'built-in emulator'} community {community_id}"
+        try:
+            return await Journal.open(path, source=source_id, target=target, force=self.args.force)
+        except JournalMismatch as exc:
+            self._error(f"journal {path}: {exc}")
+        except Exception as exc:  # not a SQLite file, unwritable directory...
+            self._error(f"journal {path}: {type(exc).__name__}: {exc}")
+        return None
+
+    @contextlib.asynccontextmanager
+    async def _display(
+        self, client: SonoranClient, source: Path | None, total: int | None
+    ) -> AsyncIterator[None]:
+        args = self.args
+        with make_progress(self.console, disable=args.no_progress or args.json) as progress:
+            name = source.name if source else "stdin"
+            task = progress.add_task(name, total=total, eta="?", created=0, refused=0, unknown=0)
+            refresh = refresh_progress(
+                progress,
+                task,
+                self.tally,
+                total=total,
+                max_items=args.max_items,
+                rate=args.rate_limit or None,
+            )
+            side = [
+                asyncio.create_task(report_rate_limits(client, self.console)),
+                asyncio.create_task(refresh),
+            ]
+            try:
+                yield
+            finally:
+                for side_task in side:
+                    side_task.cancel()
+
+    async def _send(self, source: Path | None, rows: dict[int, Row], recorder: Recorder) -> None:
+        """Read, mark each chunk sent in the journal (one commit), hand it to the client."""
+        assert self._client is not None
+        submit = self._client.submit
+        journal = recorder.journal
+        tally = self.tally
+        async for chunk in read_lines(source):
+            if self._stopping.is_set():
+                return
+            marks: list[tuple[int, str, int | None, str]] = []
+            calls: list[tuple[int, bytes, Call911]] = []
+            for number, raw in chunk:
                 if not raw.strip():
                     continue
-                self.result.lines += 1
+                digest = line_digest(raw)
+                step = next_step(
+                    number,
+                    rows.get(number),
+                    digest,
+                    force=self.args.force,
+                    retry=self.args.retry_rejected,
+                )
+                if step is Next.SKIP:
+                    tally.skipped += 1
+                    continue
+                if step is Next.KEEP:
+                    tally.kept += 1
+                    continue
+                tally.lines += 1
                 try:
                     call = parse_line(raw)
                 except LineError as exc:
-                    self._reject(number, raw, "invalid", str(exc))
+                    recorder.invalid(number, raw, digest, str(exc))
                     continue
+                if journal is not None:
+                    token = journal.token(number)
+                    call = attrs.evolve(
+                        call, meta_data={**(call.meta_data or {}), TOKEN_KEY: token}
+                    )
+                    server_id = self.args.server_id if call.server_id is None else call.server_id
+                    marks.append((number, token, server_id, digest))
+                calls.append((number, raw, call))
+            if journal is not None and marks:
+                await journal.mark_sent(marks)
+            for index, (number, raw, call) in enumerate(calls):
+                if self._stopping.is_set():
+                    for number, raw, _ in calls[index:]:
+                        recorder.settle(Outcome(number, LineState.PENDING), raw)
+                    return
                 try:
-                    future = await submit(call)
-                except SonoranError as exc:  # too big, unencodable, client stopped...
-                    self._reject(number, raw, classify(exc), reason_of(exc))
-                    continue
-                self._outstanding += 1
-                future.add_done_callback(functools.partial(settled, number, raw))
-                if number % _YIELD_EVERY == 0:
-                    # submit() only suspends when the queue is full: let requests leave
-                    # (and the progress bar move) while the rest of the file is parsed.
-                    await asyncio.sleep(0)
-        self._reading = False
-        if self._outstanding:
-            await self._all_settled.wait()
-        self.result.elapsed = time.perf_counter() - started
-        return self.result
-
-
-async def _refresh(progress: Progress, task: Any, result: IngestResult) -> None:
-    while True:
-        progress.update(task, completed=result.settled)
-        await asyncio.sleep(0.1)
-
-
-def make_progress(console: Console, *, disable: bool = False) -> Progress:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        Task,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed or 0:>8,.0f}/s", style="progress.data.speed")
-
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=disable,
-    )
-
-
-def summary_table(result: IngestResult, client: SonoranClient, target: str, path: Path) -> Any:
-    from rich.table import Table
-
-    stats = client.stats
-    table = Table(title=f"ingest {path.name} -> {target}", title_justify="left", show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    rate = result.created / result.elapsed if result.elapsed > 0 else 0.0
-
-    def row(name: str, value: str, style: str = "") -> None:
-        table.add_row(name, f"[{style}]{value}[/]" if style else value)
-
-    row("lines read", f"{result.lines:,}")
-    row("created", f"{result.created:,}", "green")
-    for name, value in (
-        ("invalid (never sent)", result.invalid),
-        ("refused by the server", result.refused),
-        ("outcome unknown", result.unknown),
-        ("failed (not delivered)", result.failed),
-    ):
-        row(name, f"{value:,}", "red" if value else "")
-    row("requests", f"{stats.requests:,}")
-    row("mean batch size", f"{stats.mean_batch_size:.1f}")
-    row("429s waited out", f"{stats.rate_limited:,}")
-    row("elapsed", f"{result.elapsed:.2f} s")
-    row("created per second", f"{rate:,.0f}")
-    if result.rejects_path is not None:
-        row("rejects", str(result.rejects_path), "yellow")
-    return table
-
-
-def default_rejects_path(path: Path) -> Path:
-    """calls.jsonl -> calls.rejects.jsonl (next to the input)."""
-    stem = path.name
-    for suffix in (".jsonl", ".ndjson"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    return path.with_name(stem + ".rejects.jsonl")
-
-
-async def ingest(
-    args: argparse.Namespace,
-    console: Console,
-    *,
-    on_client: Callable[[SonoranClient], None] | None = None,
-) -> tuple[int, IngestResult]:
-    path = Path(args.file)
-    rejects_path = Path(args.rejects) if args.rejects else default_rejects_path(path)
-    try:
-        total = count_lines(path)
-    except OSError as exc:
-        console.print(f"[red]error:[/] cannot read {path}: {exc.strerror or exc}")
-        return EXIT_USAGE, IngestResult()
-    batch = BatchPolicy(
-        max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
-    )
-    rejects = RejectsWriter(rejects_path)
-    try:
-        async with connect(args, batch=batch, rate_limit=rate_limit_from(args)) as (
-            client,
-            emulator,
-        ):
-            if on_client is not None:
-                on_client(client)
-            target = target_label(args, emulator)
-            ingestor = Ingestor(client, rejects)
-            with make_progress(console, disable=args.no_progress) as progress:
-                task = progress.add_task(f"{path.name}", total=total)
-                refresher = asyncio.create_task(_refresh(progress, task, ingestor.result))
-                try:
-                    result = await ingestor.run(path)
-                finally:
-                    refresher.cancel()
-                progress.update(task, completed=result.settled, total=result.settled)
-            result.rejects_path = rejects_path if rejects.written else None
-            console.print(summary_table(result, client, target, path))
-    finally:
-        rejects.close()
-    return (EXIT_FAILED if result.rejected else EXIT_OK), result
-
-
-async def run_ingest(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    console = Console()
-    code, result = await ingest(args, console)
-    if code == EXIT_FAILED:
-        print(
-            f"{result.rejected:,} of {result.lines:,} lines were not created; "
-            f"see {result.rejects_path}",
-            file=sys.stderr,
-        )
-    return code
+                    recorder.track(number, raw, await submit(call))
+                except SonoranError as exc:
+                    recorder.fail(number, raw, exc)
+            await asyncio.sleep(0)  # let requests leave while the rest of the file is read

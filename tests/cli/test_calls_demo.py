@@ -6,8 +6,9 @@ import pytest
 from rich.console import Console
 
 from sonoran_async import Call911, CallType, NewDispatch, SonoranClient
-from sonoran_async._cli import main, render_calls
-from sonoran_async._demo import demo
+from sonoran_async.cli import main
+from sonoran_async.cli._calls import render_calls
+from sonoran_async.cli._demo import demo
 from sonoran_async.emulator import Emulator
 
 

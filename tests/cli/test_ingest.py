@@ -9,8 +9,11 @@ import orjson
 import pytest
 from rich.console import Console
 
-from sonoran_async._cli import build_parser, main
-from sonoran_async._ingest import LineError, default_rejects_path, ingest, parse_line
+from sonoran_async.cli import build_parser, main
+from sonoran_async.cli._ingest import Ingest
+from sonoran_async.cli._lines import LineError, parse_line
+from sonoran_async.cli._recorder import default_rejects_path
+from sonoran_async.cli._report import Tally
 from sonoran_async.emulator import Emulator
 
 GOOD: list[dict[str, Any]] = [
@@ -69,6 +72,11 @@ def check_rejects(rejects: Path, expected: dict[int, tuple[str, str]], source: P
         assert record["input"] == source_lines[line - 1]
 
 
+async def run_ingest(args: Any) -> tuple[int, Tally]:
+    run = Ingest(args, Console(width=120, stderr=True))
+    return await run.work(), run.tally
+
+
 async def test_ingest_against_emulator(tmp_path: Path) -> None:
     source = tmp_path / "calls.jsonl"
     expected = write_input(source)
@@ -88,7 +96,7 @@ async def test_ingest_against_emulator(tmp_path: Path) -> None:
                 "--no-progress",
             ]
         )
-        code, result = await ingest(args, Console(width=120, record=True))
+        code, result = await run_ingest(args)
         records = list(emu.state.emergency_calls.values())
 
     assert code == 1
@@ -102,7 +110,6 @@ async def test_ingest_against_emulator(tmp_path: Path) -> None:
         assert record["location"] == good["location"]
         assert record["isEmergency"] == good.get("isEmergency", True)
     rejects = tmp_path / "calls.rejects.jsonl"
-    assert result.rejects_path == rejects
     check_rejects(rejects, expected, source)
 
 
@@ -134,7 +141,7 @@ async def test_ingest_batches_under_rate_limit(tmp_path: Path) -> None:
                 "--no-progress",
             ]
         )
-        code, result = await ingest(args, Console(width=120))
+        code, result = await run_ingest(args)
         assert emu.stats.rate_limited == 0
         assert emu.stats.requests <= 12
         callers = [r["caller"] for r in emu.state.emergency_calls.values()]
@@ -154,9 +161,9 @@ def test_ingest_command_builtin_emulator(
     code = main(["ingest", str(source), "--rejects", str(rejects), "--rate-limit", "0"])
     assert code == 1
     check_rejects(rejects, expected, source)
-    out, err = capsys.readouterr()
+    out = capsys.readouterr().out
     assert "built-in emulator" in out
-    assert "9 of 14 lines were not created" in err
+    assert "rejects" in out and "invalid (never sent)" in out
 
 
 def test_clean_run_exits_zero_and_removes_stale_rejects(tmp_path: Path) -> None:
@@ -183,7 +190,7 @@ def test_url_needs_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 async def test_key_from_env_and_never_printed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     secret = "s3cret-key-that-must-not-show"
     monkeypatch.setenv("SONORAN_COMMUNITY_ID", "demo")
@@ -195,10 +202,14 @@ async def test_key_from_env_and_never_printed(
             ["ingest", str(source), "--url", emu.url, "--rate-limit", "0", "--no-progress"]
         )
         console = Console(width=200, record=True)
-        code, result = await ingest(args, console)
+        run = Ingest(args, console)
+        code, result = await run.work(), run.tally
         assert emu.state.emergency_calls == {}
     assert code == 1 and result.refused == len(GOOD)
-    text = console.export_text() + default_rejects_path(source).read_text()
+    journal = (tmp_path / "calls.jsonl.journal").read_bytes()
+    out, err = capsys.readouterr()
+    text = console.export_text() + out + err + default_rejects_path(source).read_text()
+    assert secret.encode() not in journal
     assert "INVALID API KEY" in text
     assert secret not in text
 

@@ -1,0 +1,182 @@
+"""Where each line's outcome goes: the run's tally, the rejects file and the journal
+(committed as outcomes come: the replies of one request settle, and commit, together)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from .._errors import (
+    ApiError,
+    ClientClosedError,
+    DeliveryTimeoutError,
+    QueueFullError,
+    RateLimitedError,
+    SonoranError,
+    TransportError,
+    ValidationError,
+)
+from ._common import UsageError
+from ._journal import Journal, LineState, Outcome
+from ._lines import FIELD_TO_WIRE
+from ._report import Tally
+
+
+def default_rejects_path(path: Path) -> Path:
+    """calls.jsonl -> calls.rejects.jsonl (next to the input)."""
+    stem = path.name
+    for suffix in (".jsonl", ".ndjson"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    return path.with_name(stem + ".rejects.jsonl")
+
+
+def line_digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw.rstrip(b"\r\n"), digest_size=8).hexdigest()
+
+
+def state_of(error: BaseException) -> LineState:
+    """The journal state of a line whose future failed with `error`."""
+    if isinstance(error, ValidationError):
+        return LineState.INVALID
+    if isinstance(error, ApiError):
+        return LineState.REFUSED
+    if isinstance(error, ClientClosedError):
+        return LineState.PENDING  # never sent: the run stopped first
+    if isinstance(error, TransportError | RateLimitedError | DeliveryTimeoutError | QueueFullError):
+        return LineState.FAILED  # not delivered, so not created
+    return LineState.UNKNOWN  # OutcomeUnknownError, and anything unexpected
+
+
+def reason_of(error: BaseException) -> str:
+    if isinstance(error, ValidationError):  # named as the line names it
+        return f"{FIELD_TO_WIRE.get(error.field, error.field)}: {error.message}"
+    if isinstance(error, ApiError):
+        return error.text
+    if isinstance(error, SonoranError):
+        return f"{type(error).__name__}: {error}"
+    if isinstance(error, asyncio.CancelledError):
+        return "cancelled while in flight"
+    return f"unexpected {type(error).__name__}: {error}"
+
+
+class RejectsWriter:
+    """Opens the rejects file on the first reject, so that a clean run leaves none. A run
+    that resumes a journal appends; a fresh run replaces an old file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] | None = None
+
+    def check_writable(self) -> None:
+        """Before anything is sent: a rejects file that can't be written is a usage error."""
+        existed = self.path.exists()
+        try:
+            with self.path.open("ab"):
+                pass
+        except OSError as exc:
+            raise UsageError(
+                f"--rejects: cannot write {self.path}: {exc.strerror or exc}"
+            ) from None
+        if not existed:
+            self.path.unlink()
+
+    def discard_old(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def write(self, line: int, stage: str, reason: str, raw: bytes) -> None:
+        if self._file is None:
+            self._file = self.path.open("ab")
+        record = {
+            "line": line,
+            "stage": stage,
+            "reason": reason,
+            "input": raw.decode("utf-8", "replace").rstrip("\r\n"),
+        }
+        self._file.write(orjson.dumps(record) + b"\n")
+
+    @property
+    def written(self) -> bool:
+        return self._file is not None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class Recorder:
+    def __init__(self, tally: Tally, rejects: RejectsWriter, journal: Journal | None) -> None:
+        self.tally = tally
+        self.rejects = rejects
+        self.journal = journal
+        self.outstanding = 0  # futures handed out, not settled yet
+        self.all_settled = asyncio.Event()
+        self._outcomes: list[Outcome] = []
+        self._digests: dict[int, str] = {}  # of invalid lines, never marked sent
+        self._wake = asyncio.Event()
+        self._finishing = False
+        self._writer: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    def track(self, number: int, raw: bytes, future: asyncio.Future[int]) -> None:
+        self.outstanding += 1
+        self.all_settled.clear()
+        future.add_done_callback(functools.partial(self._done, number, raw))
+
+    def _done(self, number: int, raw: bytes, future: asyncio.Future[int]) -> None:
+        if future.cancelled():
+            self.fail(number, raw, asyncio.CancelledError())
+        elif (error := future.exception()) is not None:
+            self.fail(number, raw, error)
+        else:
+            self.settle(Outcome(number, LineState.CREATED, future.result()), raw)
+        self.outstanding -= 1
+        if not self.outstanding:
+            self.all_settled.set()
+
+    def fail(self, number: int, raw: bytes, error: BaseException) -> None:
+        self.settle(Outcome(number, state_of(error), reason=reason_of(error)), raw)
+
+    def invalid(self, number: int, raw: bytes, digest: str, reason: str) -> None:
+        self._digests[number] = digest
+        self.settle(Outcome(number, LineState.INVALID, reason=reason), raw)
+
+    def settle(self, outcome: Outcome, raw: bytes) -> None:
+        state = outcome.state
+        setattr(self.tally, state.value, getattr(self.tally, state.value) + 1)
+        if state is not LineState.CREATED and state is not LineState.PENDING:
+            self.rejects.write(outcome.line, state.value, outcome.reason or "", raw)
+        if self.journal is not None:
+            self._outcomes.append(outcome)
+            self._wake.set()
+
+    async def _write(self) -> None:
+        while not self._finishing:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._commit()
+        await self._commit()
+
+    async def _commit(self) -> None:
+        if self.journal is None or not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        digests, self._digests = self._digests, {}
+        await self.journal.record(outcomes, digests)
+
+    async def finish(self) -> None:
+        """Commit what is left and stop; the writer is never cancelled, so no outcome is
+        dropped mid-commit."""
+        self._finishing = True
+        self._wake.set()
+        if self._writer is not None:
+            await self._writer
+        self.rejects.close()

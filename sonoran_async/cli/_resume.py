@@ -1,0 +1,87 @@
+"""Resume: what the journal says to do with each line, and the look-up, on the server,
+of the lines an earlier run left in doubt (sent, but no proven outcome)."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from .._enums import CallType
+from .._errors import SonoranError
+from .._policies import TOKEN_KEY
+from ._common import UsageError
+from ._journal import IN_DOUBT, REJECTED, RESEND, LineState, Outcome, Row
+from ._report import Tally
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .._client import SonoranClient
+
+
+class Next(enum.Enum):
+    SEND = "send"
+    SKIP = "skip"  # created by an earlier run
+    KEEP = "keep"  # refused, invalid or still unknown: left as the journal has it
+
+
+def next_step(number: int, row: Row | None, digest: str, *, force: bool, retry: bool) -> Next:
+    if row is None:
+        return Next.SEND
+    if row.digest and row.digest != digest and not force:
+        raise UsageError(
+            f"line {number} differs from the one in the journal (--force continues anyway)"
+        )
+    if row.state is LineState.CREATED:
+        return Next.SKIP
+    if row.state in RESEND or (retry and row.state in REJECTED):
+        return Next.SEND
+    return Next.KEEP
+
+
+async def look_up(
+    client: SonoranClient,
+    rows: dict[int, Row],
+    tally: Tally,
+    console: Console,
+    stopping: asyncio.Event,
+) -> list[Outcome]:
+    """Per line in doubt: CREATED with its id if its token is on the server once, PENDING
+    (sent again) if proven absent, else it stays UNKNOWN. One GET_CALLS per server."""
+    in_doubt: dict[int | None, list[int]] = defaultdict(list)
+    for line, row in rows.items():
+        if row.state in IN_DOUBT:
+            in_doubt[row.server_id].append(line)
+    outcomes: list[Outcome] = []
+    for server_id, lines in in_doubt.items():
+        if stopping.is_set():
+            break
+        try:
+            snapshot = await client.get_calls(
+                server_id=server_id, call_type=CallType.EMERGENCY, closed_limit=1
+            )
+        except SonoranError as exc:
+            console.print(
+                f"[yellow]could not look up {len(lines):,} lines in doubt on server "
+                f"{server_id} ({exc}); they are not sent again[/]"
+            )
+            continue
+        on_server: dict[str, list[int]] = defaultdict(list)
+        for call in snapshot.emergency_calls:
+            token = (call.meta_data or {}).get(TOKEN_KEY)
+            if token is not None:
+                on_server[str(token)].append(call.call_id)
+        for line in lines:
+            ids = on_server.get(rows[line].token or "", [])
+            if len(ids) == 1:
+                outcomes.append(Outcome(line, LineState.CREATED, ids[0]))
+                tally.found += 1
+            elif not ids:
+                outcomes.append(Outcome(line, LineState.PENDING))
+                tally.absent += 1
+            else:
+                reason = f"found {len(ids)} times on the server: {sorted(ids)}"
+                outcomes.append(Outcome(line, LineState.UNKNOWN, reason=reason))
+    return outcomes
