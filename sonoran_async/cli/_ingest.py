@@ -21,9 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .._errors import SonoranError
-from .._models import Call911
-from .._policies import TOKEN_KEY, BatchPolicy
+from .._policies import BatchPolicy
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -36,9 +34,10 @@ from ._common import (
     rate_limit_from,
     target_label,
 )
-from ._journal import Journal, JournalMismatch, LineState, Outcome, Row
-from ._lines import SCHEMA_HELP, LineError, input_facts, parse_line, read_lines
-from ._recorder import Recorder, RejectsWriter, default_rejects_path, line_digest
+from ._feed import Feeder
+from ._journal import Journal, JournalMismatch
+from ._lines import SCHEMA_HELP, input_facts
+from ._recorder import Recorder, RejectsWriter, default_rejects_path
 from ._report import (
     Tally,
     json_line,
@@ -49,7 +48,7 @@ from ._report import (
     summary,
     summary_table,
 )
-from ._resume import Next, look_up, next_step
+from ._resume import look_up
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -160,9 +159,12 @@ class Settings:
 class Ingest:
     """One run of the command: journal, look-ups, reading, signals, summary."""
 
-    def __init__(self, args: argparse.Namespace, console: Console) -> None:
+    def __init__(
+        self, args: argparse.Namespace, console: Console, *, summary_to: Console | None = None
+    ) -> None:
         self.args = args
-        self.console = console
+        self.console = console  # progress, warnings (stderr)
+        self._summary_to = summary_to  # the summary table (default: stdout)
         self.tally = Tally()
         self.interrupted: signal.Signals | None = None
         self._stopping = asyncio.Event()
@@ -265,7 +267,16 @@ class Ingest:
                         rows = {}
                     if not rows:
                         rejects.discard_old()
-                    await self._send(settings.source, rows, recorder)
+                    feeder = Feeder(
+                        client.submit,
+                        recorder,
+                        self.tally,
+                        self._stopping,
+                        force=args.force,
+                        retry_rejected=args.retry_rejected,
+                        default_server=args.server_id,
+                    )
+                    await feeder.feed(settings.source, rows)
                     await client.flush()  # a signal now still stops what is queued
                     await self._closed()
             finally:
@@ -292,7 +303,7 @@ class Ingest:
                 from rich.console import Console
 
                 title = f"ingest -> {target_label(args, emulator)}"
-                Console().print(summary_table(data, title))
+                (self._summary_to or Console()).print(summary_table(data, title))
         return code
 
     def _error(self, message: str) -> None:
@@ -341,58 +352,3 @@ class Ingest:
             finally:
                 for side_task in side:
                     side_task.cancel()
-
-    async def _send(self, source: Path | None, rows: dict[int, Row], recorder: Recorder) -> None:
-        """Read, mark each chunk sent in the journal (one commit), hand it to the client."""
-        assert self._client is not None
-        submit = self._client.submit
-        journal = recorder.journal
-        tally = self.tally
-        async for chunk in read_lines(source):
-            if self._stopping.is_set():
-                return
-            marks: list[tuple[int, str, int | None, str]] = []
-            calls: list[tuple[int, bytes, Call911]] = []
-            for number, raw in chunk:
-                if not raw.strip():
-                    continue
-                digest = line_digest(raw)
-                step = next_step(
-                    number,
-                    rows.get(number),
-                    digest,
-                    force=self.args.force,
-                    retry=self.args.retry_rejected,
-                )
-                if step is Next.SKIP:
-                    tally.skipped += 1
-                    continue
-                if step is Next.KEEP:
-                    tally.kept += 1
-                    continue
-                tally.lines += 1
-                try:
-                    call = parse_line(raw)
-                except LineError as exc:
-                    recorder.invalid(number, raw, digest, str(exc))
-                    continue
-                if journal is not None:
-                    token = journal.token(number)
-                    call = attrs.evolve(
-                        call, meta_data={**(call.meta_data or {}), TOKEN_KEY: token}
-                    )
-                    server_id = self.args.server_id if call.server_id is None else call.server_id
-                    marks.append((number, token, server_id, digest))
-                calls.append((number, raw, call))
-            if journal is not None and marks:
-                await journal.mark_sent(marks)
-            for index, (number, raw, call) in enumerate(calls):
-                if self._stopping.is_set():
-                    for number, raw, _ in calls[index:]:
-                        recorder.settle(Outcome(number, LineState.PENDING), raw)
-                    return
-                try:
-                    recorder.track(number, raw, await submit(call))
-                except SonoranError as exc:
-                    recorder.fail(number, raw, exc)
-            await asyncio.sleep(0)  # let requests leave while the rest of the file is read

@@ -7,7 +7,7 @@ import asyncio
 import functools
 import hashlib
 from pathlib import Path
-from typing import IO
+from typing import IO, Final
 
 import orjson
 
@@ -110,6 +110,10 @@ class RejectsWriter:
             self._file.close()
 
 
+#: Seconds between two commits of outcomes (a killed run looks up those not committed).
+COMMIT_EVERY: Final = 0.25
+
+
 class Recorder:
     def __init__(self, tally: Tally, rejects: RejectsWriter, journal: Journal | None) -> None:
         self.tally = tally
@@ -163,6 +167,7 @@ class Recorder:
             await self._wake.wait()
             self._wake.clear()
             await self._commit()
+            await asyncio.sleep(COMMIT_EVERY)  # outcomes of many requests, one commit
         await self._commit()
 
     async def _commit(self) -> None:

@@ -27,10 +27,8 @@ class Next(enum.Enum):
     KEEP = "keep"  # refused, invalid or still unknown: left as the journal has it
 
 
-def next_step(number: int, row: Row | None, digest: str, *, force: bool, retry: bool) -> Next:
-    if row is None:
-        return Next.SEND
-    if row.digest and row.digest != digest and not force:
+def next_step(number: int, row: Row, digest: str, *, force: bool, retry: bool) -> Next:
+    if digest and row.digest and row.digest != digest and not force:
         raise UsageError(
             f"line {number} differs from the one in the journal (--force continues anyway)"
         )
