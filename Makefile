@@ -40,9 +40,10 @@ dist: $(VENV)/.installed
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
+# Prints, and plots into benchmarks/out/ (ignored); `make bench BENCH_ARGS=--save` writes
+# benchmarks/results/, the figures the README quotes.
 bench: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache benchmarks/out
