@@ -103,6 +103,8 @@ def test_a_ratio_is_taken_within_each_round_then_its_median_min_and_max() -> Non
     unbatched = found["[asyncio] client max_items=1 / plain aiohttp loop"]
     assert (unbatched["median"], unbatched["min"], unbatched["max"]) == (1.0, 0.3, 1.1)
     assert unbatched["runs"] == 3
+    per_cpu = found["[asyncio] client max_items=1 / plain aiohttp loop, per client CPU-s"]
+    assert per_cpu["median"] == pytest.approx(1.1)
     assert found["[asyncio] client max_items=500 / max_items=1"]["median"] == 20.0
     assert found["[asyncio] `submit` / `gather` of `call_911()`, max_items=100"]["max"] == 2.0
     memory = found["memory per pending item: a task per `call_911()` / `submit()`"]
