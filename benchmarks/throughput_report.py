@@ -447,6 +447,8 @@ def figure(results: dict[str, Any]) -> Figure:
             [r["max_items"] for r in rows],
             [r["ceiling"] for r in rows],
             linestyle="--",
+            linewidth=2,
+            zorder=3,  # drawn over the measured line it would otherwise hide
             color=next(colours),
             label="R x max_items",
         )
