@@ -43,6 +43,7 @@ def show(s: dict[str, float], fmt: str = ",.0f", unit: str = "") -> str:
 
 
 def _by_round(rows: list[Row], **match: Any) -> dict[int, Row]:
+    """Round -> the row matching `match`; rows run for a comparison only when asked for."""
     return {
         row["round"]: row
         for row in rows
