@@ -2,8 +2,11 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+DIST   := build/dist
+# Every tree the linters and mypy --strict check.
+CHECKED := sonoran_async tests benchmarks examples
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck dist docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,18 +16,34 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(VENV)/.installed
+# The demo needs only the command line's extra.
+$(VENV)/.cli: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[cli]'
+	touch $@
+
+demo: $(VENV)/.cli
 	$(BIN)/sonoran-async demo
 
-test: $(VENV)/.installed
+test: dist
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sonoran_async tests benchmarks
-	$(BIN)/mypy sonoran_async tests benchmarks
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/mypy $(CHECKED)
 	$(BIN)/python -m pytest
 
+# The sdist and the wheel, built the way a release is (isolated), and checked as PyPI would.
+dist: $(VENV)/.installed
+	rm -rf $(DIST)
+	$(BIN)/python -m build --quiet --outdir $(DIST) .
+	$(BIN)/twine check --strict $(DIST)/*
+
+# The API reference, from the docstrings; any warning fails it.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+# Prints, and plots into benchmarks/out/ (ignored); `make bench BENCH_ARGS=--save` writes
+# benchmarks/results/, the figures the README quotes.
 bench: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache benchmarks/out

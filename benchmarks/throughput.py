@@ -1,7 +1,8 @@
 """Throughput, latency, rate-limit and memory benchmarks for sonoran-async, in one run.
 
-    python benchmarks/throughput.py            # full run (about a minute)
-    python benchmarks/throughput.py --quick    # CI smoke run (a few seconds)
+    python benchmarks/throughput.py            # full run, 3 rounds (a few minutes)
+    python benchmarks/throughput.py --quick    # CI smoke run (seconds)
+    python benchmarks/throughput.py --save     # also write the committed results/
 
 The emulator runs in a separate process (`python -m sonoran_async emulate --port 0`), a
 fresh one per measurement, so that its growing state does not skew later numbers. The
@@ -15,16 +16,21 @@ client runs here. Measured, side by side:
 - items/s under an emulator rate limit R (client limiter R/s, burst 1) vs R x max_items;
 - memory per pending item: 100k items queued behind a transport that never answers.
 
-Writes `results/latest.json` and `results/throughput.png` (with --out to move them) and
-prints markdown tables for the README.
+Every scenario runs `--repeats` times (at least 3), the scenarios alternating round by
+round; every figure and ratio printed is the median with its min and max (see
+`throughput_report.py`). It prints markdown tables and writes `latest.json` and
+`throughput.png` into `benchmarks/out/` (ignored by git; `--out DIR` elsewhere); only
+`--save` writes `benchmarks/results/`, the figures the README quotes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import gc
+import importlib
 import json
 import logging
 import os
@@ -42,19 +48,18 @@ from typing import Any
 
 import aiohttp
 import orjson
+from throughput_report import markdown, percentile, plot, ratios, summary, targets
 
 from sonoran_async import BatchPolicy, Call911, RateLimit, SonoranClient
 from sonoran_async._transport import Reply
-from sonoran_async.cli._demo import percentile
 
 COMMUNITY, KEY = "bench", "bench-key"
 POOL_SIZE = 1024
 HERE = Path(__file__).resolve().parent
 
-try:
-    import uvloop
-except ImportError:  # pragma: no cover - the bench extra installs it
-    uvloop = None
+uvloop: Any = None  # the bench extra installs it
+with contextlib.suppress(ImportError):
+    uvloop = importlib.import_module("uvloop")
 
 
 # --- the emulator process ----------------------------------------------------------------
@@ -442,9 +447,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--loops", default="asyncio,uvloop", help="event loops to try (uvloop if installed)"
     )
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="output directory")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="rounds of every scenario (at least 3)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "out", help="where to write (default: ignored out/)"
+    )
+    parser.add_argument(
+        "--save", action="store_true", help="write benchmarks/results/ (the committed figures)"
+    )
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
+    if args.repeats < 3:
+        parser.error("--repeats must be at least 3: a median of fewer runs says little")
+    if args.save:
+        args.out = HERE / "results"
     if args.quick:
         args.items = 3_000
         args.single_items = 300
@@ -503,280 +520,72 @@ def measured(get: Callable[[], EmulatorProcess], quick: bool) -> Callable[..., A
     return run
 
 
-def run_all(args: argparse.Namespace) -> dict[str, Any]:
-    pool = make_pool()
+def one_round(
+    args: argparse.Namespace, round_: int, pool: list[Call911], results: dict[str, Any]
+) -> None:
+    """Every scenario once, in a fixed order: round after round, compared runs alternate."""
     shared: list[EmulatorProcess] = []
     run = measured(fresh(args.quick, shared), args.quick)
-    results: dict[str, Any] = {
-        "machine": machine(),
-        "command": shlex.join(["python", "benchmarks/throughput.py", *sys.argv[1:]]),
-        "quick": args.quick,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "throughput": [],
-        "latency": [],
-        "rate_limited": [],
-        "memory": [],
-    }
+    tag = {"round": round_}
     try:
         for loop in args.loops:
             for size in args.batch_sizes:
                 n = args.single_items if size == 1 else args.items
-                log(f"[{loop}] client submit, max_items={size}, {n:,} items")
+                log(f"[{round_}/{loop}] client submit, max_items={size}, {n:,} items")
                 row = run(loop, lambda e, n=n, size=size: client_run(e, n, size, "submit", pool))
-                results["throughput"].append({"loop": loop, **row})
-            log(f"[{loop}] plain aiohttp loop, concurrency {args.concurrency}")
+                results["throughput"].append({"loop": loop, **tag, **row})
+            log(f"[{round_}/{loop}] plain aiohttp loop, concurrency {args.concurrency}")
             row = run(loop, lambda e: aiohttp_loop_run(e, args.single_items, args.concurrency))
-            results["throughput"].append({"loop": loop, **row})
-            log(f"[{loop}] client gather of coroutines, max_items=100")
+            results["throughput"].append({"loop": loop, **tag, **row})
+            log(f"[{round_}/{loop}] client gather of coroutines, max_items=100")
             row = run(loop, lambda e: client_run(e, args.gather_items, 100, "gather", pool))
-            results["throughput"].append({"loop": loop, **row})
-            log(f"[{loop}] client submit, max_items=100, for the gather comparison")
+            results["throughput"].append({"loop": loop, **tag, **row})
+            log(f"[{round_}/{loop}] client submit, max_items=100, for the gather comparison")
             row = run(loop, lambda e: client_run(e, args.gather_items, 100, "submit", pool))
-            results["throughput"].append({"loop": loop, **row, "comparison": "gather"})
-            log(f"[{loop}] low-load latency, {args.latency_samples} sequential calls")
+            results["throughput"].append({"loop": loop, **tag, **row, "comparison": "gather"})
+            log(f"[{round_}/{loop}] low-load latency, {args.latency_samples} sequential calls")
             row = run(loop, lambda e: latency_run(e, args.latency_samples, pool))
-            results["latency"].append({"loop": loop, **row})
+            results["latency"].append({"loop": loop, **tag, **row})
         with EmulatorProcess(rate_limit=args.rate) as limited:
             for size in args.rate_batch_sizes:
-                log(f"[asyncio] emulator limit {args.rate:g}/s, max_items={size}")
+                log(f"[{round_}/asyncio] emulator limit {args.rate:g}/s, max_items={size}")
                 row = run_in_loop(
                     "asyncio",
                     functools.partial(
                         rate_limited_run, limited, args.rate, size, args.rate_seconds, pool
                     ),
                 )
-                results["rate_limited"].append(row)
-            results["rate_limited_emulator"] = limited.stop()
+                results["rate_limited"].append({**tag, **row})
+            results["rate_limited_emulator"].append({**tag, **limited.stop()})
         for path in ("submit", "gather"):
-            log(f"[asyncio] memory, {args.pending:,} items pending ({path})")
-            results["memory"].append(
-                run_in_loop("asyncio", functools.partial(memory_run, args.pending, pool, path))
-            )
+            log(f"[{round_}/asyncio] memory, {args.pending:,} items pending ({path})")
+            row = run_in_loop("asyncio", functools.partial(memory_run, args.pending, pool, path))
+            results["memory"].append({**tag, **row})
     finally:
         for emulator in shared:
             emulator.stop()
-    results["targets"] = targets(results)
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    pool = make_pool()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "command": shlex.join(["python", "benchmarks/throughput.py", *sys.argv[1:]]),
+        "quick": args.quick,
+        "repeats": args.repeats,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "throughput": [],
+        "latency": [],
+        "rate_limited": [],
+        "rate_limited_emulator": [],
+        "memory": [],
+    }
+    for round_ in range(1, args.repeats + 1):
+        one_round(args, round_, pool, results)
+    results["summary"] = summary(results)
+    results["ratios"] = ratios(results)
+    results["targets"] = targets(results["summary"], results["ratios"])
     return results
-
-
-def _find(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    for row in rows:
-        if all(row.get(k) == v for k, v in match.items()) and "comparison" not in row:
-            return row
-    return None
-
-
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 6's performance targets, checked against this run (asyncio loop)."""
-    rows = results["throughput"]
-    out: list[dict[str, Any]] = []
-    big = _find(rows, loop="asyncio", kind="client", path="submit", max_items=500)
-    one = _find(rows, loop="asyncio", kind="client", path="submit", max_items=1)
-    base = _find(rows, loop="asyncio", kind="aiohttp_loop")
-    if big and big["items_per_client_cpu_s"]:
-        out.append(
-            {
-                "target": "max_items=500: >= 100k items per client CPU-second",
-                "value": f"{big['items_per_client_cpu_s']:,.0f}",
-                "met": big["items_per_client_cpu_s"] >= 100_000,
-            }
-        )
-    if big and one:
-        ratio = big["items_per_s"] / one["items_per_s"]
-        out.append(
-            {
-                "target": "max_items=500 >= 20x max_items=1",
-                "value": f"{ratio:.1f}x",
-                "met": ratio >= 20,
-            }
-        )
-    if one and base:
-        ratio = one["items_per_s"] / base["items_per_s"]
-        out.append(
-            {
-                "target": "max_items=1 within 20% of the plain aiohttp loop",
-                "value": f"{ratio:.2f}x",
-                "met": ratio >= 0.8,
-            }
-        )
-    latency = next((r for r in results["latency"] if r["loop"] == "asyncio"), None)
-    if latency:
-        out.append(
-            {
-                "target": "low-load added latency < 0.3 ms (p50)",
-                "value": f"{latency['added_p50_ms']:.3f} ms",
-                "met": latency["added_p50_ms"] < 0.3,
-            }
-        )
-    memory = next((r for r in results["memory"] if r["path"] == "submit"), None)
-    if memory:
-        out.append(
-            {
-                "target": "<= 1.5 KB per pending item (submit)",
-                "value": f"{memory['peak_bytes_per_item']:.0f} B",
-                "met": memory["peak_bytes_per_item"] <= 1536,
-            }
-        )
-    return out
-
-
-def markdown(results: dict[str, Any]) -> str:
-    m = results["machine"]
-    lines = [
-        f"`{results['command']}` on {m['platform']}, {m['cpu_count']} CPUs, "
-        f"Python {m['python']}, aiohttp {m['aiohttp']}"
-        + (f", uvloop {m['uvloop']}" if m["uvloop"] else "")
-        + f" ({results['date']})",
-        "",
-        "| scenario | loop | items/s | items per client CPU-s | requests | mean batch "
-        "| emulator CPU-s |",
-        "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in results["throughput"]:
-        if r["kind"] == "aiohttp_loop":
-            name = f"plain aiohttp loop, 1 object/POST, concurrency {r['concurrency']}"
-        else:
-            name = f"client `{r['path']}`, max_items={r['max_items']}"
-            if r["path"] == "gather":
-                name = f"client `gather` of `call_911()`, max_items={r['max_items']}"
-        cpu = r["items_per_client_cpu_s"]
-        emu = r["emulator_cpu_s"]
-        lines.append(
-            f"| {name} | {r['loop']} | {r['items_per_s']:,.0f} | "
-            f"{cpu:,.0f} | {r['requests']:,} | {r['mean_batch']} | "
-            f"{emu if emu is not None else '-'} |"
-        )
-    lines += [
-        "",
-        "| low-load latency (sequential single calls) | loop | p50 ms | p99 ms |",
-        "|---|---|---:|---:|",
-    ]
-    for r in results["latency"]:
-        lines.append(
-            f"| client, enqueue to result | {r['loop']} | {r['client_p50_ms']:.3f} "
-            f"| {r['client_p99_ms']:.3f} |"
-        )
-        lines.append(
-            f"| bare aiohttp POST | {r['loop']} | {r['bare_p50_ms']:.3f} | {r['bare_p99_ms']:.3f} |"
-        )
-    if results["rate_limited"]:
-        rate = results["rate_limited"][0]["rate"]
-        lines += [
-            "",
-            f"| emulator limit {rate:g} req/s: max_items | items/s | R x max_items | 429s |",
-            "|---:|---:|---:|---:|",
-        ]
-        for r in results["rate_limited"]:
-            lines.append(
-                f"| {r['max_items']} | {r['items_per_s']:,.0f} | {r['ceiling']:,.0f} | "
-                f"{r['rate_limited_429']} |"
-            )
-    if results["memory"]:
-        lines += [
-            "",
-            "| pending items (memory, tracemalloc) | bytes/item | peak bytes/item |",
-            "|---|---:|---:|",
-        ]
-        for r in results["memory"]:
-            how = "`submit()`" if r["path"] == "submit" else "a task per `call_911()`"
-            lines.append(
-                f"| {r['items']:,} via {how} | {r['bytes_per_item']:,.0f} "
-                f"| {r['peak_bytes_per_item']:,.0f} |"
-            )
-    if results["targets"]:
-        lines += ["", "| target (issue 6) | this run | met |", "|---|---:|:---:|"]
-        for t in results["targets"]:
-            lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'no'} |")
-    return "\n".join(lines)
-
-
-def plot(results: dict[str, Any], path: Path) -> bool:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        log("matplotlib is not installed: no plot (pip install -e '.[bench]')")
-        return False
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.8))
-    for loop in {r["loop"] for r in results["throughput"]}:
-        rows = sorted(
-            (
-                r
-                for r in results["throughput"]
-                if r["loop"] == loop
-                and r["kind"] == "client"
-                and r["path"] == "submit"
-                and "comparison" not in r
-            ),
-            key=lambda r: r["max_items"],
-        )
-        ax1.plot(
-            [r["max_items"] for r in rows],
-            [r["items_per_s"] for r in rows],
-            marker="o",
-            label=f"sonoran-async submit() ({loop})",
-        )
-        base = _find(results["throughput"], loop=loop, kind="aiohttp_loop")
-        if base:
-            ax1.axhline(
-                base["items_per_s"],
-                linestyle="--",
-                color="grey" if loop == "asyncio" else "black",
-                label=f"plain aiohttp loop, 1 object/POST ({loop})",
-            )
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("max_items (objects per request)")
-    ax1.set_ylabel("items/s (no rate limit)")
-    ax1.set_title("Throughput vs batch size")
-    ax1.legend(fontsize=7)
-    ax1.grid(True, which="both", alpha=0.3)
-
-    labels, p50, p99 = [], [], []
-    for r in results["latency"]:
-        for who in ("client", "bare"):
-            labels.append(f"{'client' if who == 'client' else 'bare POST'}\n{r['loop']}")
-            p50.append(r[f"{who}_p50_ms"])
-            p99.append(r[f"{who}_p99_ms"])
-    xs = range(len(labels))
-    ax2.bar([x - 0.2 for x in xs], p50, width=0.4, label="p50")
-    ax2.bar([x + 0.2 for x in xs], p99, width=0.4, label="p99")
-    ax2.set_xticks(list(xs), labels, fontsize=8)
-    ax2.set_ylabel("ms, enqueue to result")
-    ax2.set_title("Low-load latency (sequential single calls)")
-    ax2.legend(fontsize=8)
-
-    rows = results["rate_limited"]
-    if rows:
-        ax3.plot(
-            [r["max_items"] for r in rows],
-            [r["items_per_s"] for r in rows],
-            marker="o",
-            label="measured",
-        )
-        ax3.plot(
-            [r["max_items"] for r in rows],
-            [r["ceiling"] for r in rows],
-            linestyle="--",
-            label="R x max_items",
-        )
-        ax3.set_xscale("log")
-        ax3.set_yscale("log")
-        ax3.set_xlabel("max_items")
-        ax3.set_ylabel("items/s")
-        ax3.set_title(f"Under an emulator limit of R = {rows[0]['rate']:g} requests/s")
-        ax3.legend(fontsize=8)
-        ax3.grid(True, which="both", alpha=0.3)
-    m = results["machine"]
-    fig.suptitle(
-        f"sonoran-async, {m['platform']}, {m['cpu_count']} CPUs, Python {m['python']}", fontsize=9
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -789,11 +598,14 @@ def main(argv: list[str] | None = None) -> int:
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     png_path = args.out / "throughput.png"
     plotted = not args.no_plot and plot(results, png_path)
+    if not plotted and not args.no_plot:
+        log("matplotlib is not installed: no plot (pip install -e '.[bench]')")
     print(markdown(results))
     log(
         f"\nwrote {json_path}"
         + (f" and {png_path}" if plotted else "")
         + f" in {results['elapsed_s']} s"
+        + ("" if args.save else " (--save writes benchmarks/results/)")
     )
     errors = sum(r.get("errors", 0) for r in results["throughput"] + results["rate_limited"])
     if errors:

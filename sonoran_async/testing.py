@@ -1,6 +1,10 @@
 """Pytest plugin: a ready Sonoran CAD emulator for your tests.
 
-Installed with the package (``pytest11`` entry point ``sonoran_async``); needs pytest-asyncio::
+Installed with the package (``pytest11`` entry point ``sonoran_async``); needs pytest-asyncio.
+The fixtures work in its default strict mode, where async tests are marked (here once per
+module); with ``asyncio_mode = "auto"`` in the pytest configuration, drop the mark::
+
+    pytestmark = pytest.mark.asyncio
 
     async def test_bridge(sonoran_emulator):
         client = MyBridge(base_url=sonoran_emulator.url, community_id="demo", api_key="demo-key")
