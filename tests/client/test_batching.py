@@ -46,7 +46,9 @@ async def test_thousand_concurrent_calls_each_get_the_id_created_for_them(
         assert stats.batch_sizes == {100: 10}
     else:
         # One short reply per lane switch: the rest went one per request, none twice.
-        assert stats.single_object_lanes == ("CALL_911",)
+        assert stats.fallback_lanes == ("CALL_911",)
+        with pytest.warns(DeprecationWarning, match="fallback_lanes"):
+            assert stats.single_object_lanes == ("CALL_911",)  # the old name, one release
         assert stats.resent >= 99
 
 
@@ -268,14 +270,23 @@ async def test_delivery_timeout_fails_items_still_queued(
     async with client_for(
         emu,
         rate_limit=RateLimit(per_second=0.5, burst=1),
-        batch=BatchPolicy(max_items=1),
-        delivery_timeout=0.1,
+        batch=BatchPolicy(max_items=1, delivery_timeout=0.1),
     ) as cad:
         futures = [await cad.submit(c) for c in calls(3)]
         outcomes = await asyncio.gather(*futures, return_exceptions=True)
     assert isinstance(outcomes[0], int)
     assert all(isinstance(o, DeliveryTimeoutError) for o in outcomes[1:])
     assert created_911(emu) == {"caller-0": 1}
+
+
+async def test_delivery_timeout_keyword_still_works_with_a_deprecation_warning(
+    sonoran_emulator_factory: EmulatorFactory,
+) -> None:
+    emu = await sonoran_emulator_factory()
+    with pytest.warns(DeprecationWarning, match="BatchPolicy"):
+        cad = client_for(emu, delivery_timeout=0.1)
+    async with cad:
+        assert await cad.call_911(Call911(caller="a", location="b")) > 0
 
 
 async def test_submit_routes_each_request_model_to_its_endpoint(
