@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 
@@ -41,15 +42,13 @@ async def test_slots_are_spaced_on_the_server_clock_whatever_the_hosts_clocks(
     redis_url: str,
 ) -> None:
     clocks = [SkewedVirtualClock(0.0), SkewedVirtualClock(3600.0), SkewedVirtualClock(-86400.0)]
-    limiters = [
-        RedisRateLimit(redis_url, per_second=4, key="k", clock=clock) for clock in clocks
-    ]
+    limiters = [RedisRateLimit(redis_url, per_second=4, key="k", clock=clock) for clock in clocks]
     booked = []
     for n in range(12):
         await limiters[n % 3].acquire("b", max_wait=60)
         booked.append(await _tat(redis_url, "k:b"))
     # Each reservation moved the shared theoretical arrival time by exactly 1/R.
-    assert {later - earlier for earlier, later in zip(booked, booked[1:])} == {250_000}
+    assert {later - earlier for earlier, later in itertools.pairwise(booked)} == {250_000}
     waits = [wait for clock in clocks for wait in clock.sleeps]
     assert len(waits) >= 10  # all but the first slot or two lay ahead: they were slept for
     for limiter in limiters:
@@ -95,9 +94,11 @@ async def test_a_429_seen_by_one_process_pauses_every_other(redis_url: str) -> N
 async def test_the_client_binds_one_key_per_community(redis_url: str) -> None:
     limiter = RedisRateLimit(redis_url, per_second=100)
     assert limiter.key is None
-    async with Emulator() as emu:
-        async with SonoranClient("demo", "demo-key", base_url=emu.url, rate_limit=limiter) as cad:
-            await cad.call_911(Call911(caller="A", location="B"))
+    async with (
+        Emulator() as emu,
+        SonoranClient("demo", "demo-key", base_url=emu.url, rate_limit=limiter) as cad,
+    ):
+        await cad.call_911(Call911(caller="A", location="B"))
     assert limiter.key == default_key("demo") == "sonoran-async:{demo}:v1"
     async with aioredis.Redis.from_url(redis_url) as plain:
         assert await plain.keys("sonoran-async:{demo}:v1:*") != []
@@ -163,17 +164,15 @@ def test_the_core_imports_without_the_redis_package() -> None:
 
 
 #: The README's ACL rule for the limiter's user: nothing but what the script needs.
-ACL_RULES = "on >pw ~sonoran-async:* resetchannels -@all +evalsha +script|load".split() + [
-    "+time",
-    "+hmget",
-    "+hset",
-    "+pexpire",
-]
+ACL_RULES = (
+    "on >pw ~sonoran-async:* resetchannels -@all +evalsha +script|load +time +hmget +hset +pexpire"
+)
 
 
 async def test_the_documented_acl_user_is_enough(redis_url: str) -> None:
     async with aioredis.Redis.from_url(redis_url) as admin:
-        await admin.execute_command("ACL", "SETUSER", "sonoran", *ACL_RULES)
+        rules = ACL_RULES.split()
+        await admin.execute_command("ACL", "SETUSER", "sonoran", *rules)  # type: ignore[no-untyped-call]
         await admin.script_flush()  # so that the first call loads the script
     limited = redis_url.replace("redis://", "redis://sonoran:pw@")
     limiter = RedisRateLimit(limited, per_second=1000)

@@ -25,6 +25,8 @@ from sonoran_async import (
     SonoranClient,
 )
 
+WORKERS_TIMEOUT = 120.0  # seconds for a whole run of workers: no hang, whatever happens
+
 
 class SkewedClock:
     """This host's clock, `offset` seconds away from everyone else's."""
@@ -78,13 +80,12 @@ async def run_processes(
     items: int,
     max_items: int,
     clock_offsets: Sequence[float],
-    timeout: float = 120.0,
 ) -> list[dict[str, Any]]:
     """Run one worker process per clock offset against `url`, started together; their
-    reports, in order. Bounded by `timeout`; a worker that fails raises RuntimeError."""
+    reports, in order. Bounded by WORKERS_TIMEOUT; a worker that fails raises RuntimeError."""
     procs = []
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(WORKERS_TIMEOUT):
             for n, offset in enumerate(clock_offsets):
                 procs.append(
                     await asyncio.create_subprocess_exec(
