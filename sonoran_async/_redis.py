@@ -19,6 +19,7 @@ fallback).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
@@ -195,7 +196,9 @@ class RedisRateLimit:
 
     async def aclose(self) -> None:
         if self._owned:
-            await self._redis.aclose()
+            with contextlib.suppress(*self._trouble):
+                async with asyncio.timeout(self._timeout):
+                    await self._redis.aclose()
 
     async def _run(self, bucket: str, *args: str | int) -> list[Any] | None:
         """The script's reply, or None to use the local bucket (`on_error="local"`)."""

@@ -91,6 +91,14 @@ async def test_a_429_seen_by_one_process_pauses_every_other(redis_url: str) -> N
     await other.aclose()
 
 
+async def test_keys_expire_a_minute_after_their_last_slot_or_pause(redis_url: str) -> None:
+    limiter = RedisRateLimit(redis_url, per_second=1, key="k")
+    await limiter.rate_limited("b", 30.0)
+    async with aioredis.Redis.from_url(redis_url) as plain:
+        assert 60_000 + 29_000 < await plain.pttl("k:b") <= 60_000 + 30_000
+    await limiter.aclose()
+
+
 async def test_the_client_binds_one_key_per_community(redis_url: str) -> None:
     limiter = RedisRateLimit(redis_url, per_second=100)
     assert limiter.key is None
