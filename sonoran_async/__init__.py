@@ -50,6 +50,7 @@ from ._policies import (
     V2Budgets,
 )
 from ._ratelimit import Limiter, LocalLimiter
+from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package only when used
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
@@ -113,6 +114,8 @@ __all__ = [
     "QueueFullError",
     "RateLimit",
     "RateLimitedError",
+    "RedisLimiterError",
+    "RedisRateLimit",
     "Remove911",
     "Reply",
     "RequestTransport",

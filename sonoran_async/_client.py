@@ -170,7 +170,9 @@ class SonoranClient(EndpointMethods):
         )
         self._close_timeout = close_timeout
         self._counters = Counters()
-        self._limiter = limiter_for(rate_limit, wire, clock, unset=_UNSET)
+        self._limiter = limiter_for(
+            rate_limit, wire, clock, unset=_UNSET, community_id=community_id
+        )
         retry_policy = retry if retry is not None else _NO_RETRY
         self._lifecycle = Lifecycle(self._fail_queued)
         self._delivery = Delivery(

@@ -11,7 +11,7 @@ tolerance), books that slot, and the caller sleeps once. A wait longer than the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import RateLimitedError
@@ -34,6 +34,13 @@ class Limiter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class CommunityBound(Protocol):
+    """A limiter whose budget is per community (shared ones): the client tells it its id."""
+
+    def bind(self, community_id: str) -> None: ...
 
 
 class _Bucket:
@@ -77,7 +84,7 @@ class LocalLimiter:
         if rate is None:
             wait = start - now
             if wait > max_wait:
-                raise _too_long(bucket, wait)
+                raise too_long(bucket, wait)
             return wait
         interval = 1.0 / rate.per_second
         tolerance = (rate.burst - 1) * interval
@@ -85,7 +92,7 @@ class LocalLimiter:
         allowed_at = max(tat - tolerance, start)
         wait = allowed_at - now
         if wait > max_wait:
-            raise _too_long(bucket, wait)
+            raise too_long(bucket, wait)
         state.tat = tat + interval
         return wait
 
@@ -103,7 +110,7 @@ class LocalLimiter:
         return None
 
 
-def _too_long(bucket: str, wait: float) -> RateLimitedError:
+def too_long(bucket: str, wait: float) -> RateLimitedError:
     return RateLimitedError(
         f"rate budget {bucket!r}: the next slot is {wait:.1f}s away, past the wait allowed",
         retry_after=wait,

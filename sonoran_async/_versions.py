@@ -6,7 +6,7 @@ from typing import Any
 
 from ._clock import Clock
 from ._policies import RateLimit, V2Budgets
-from ._ratelimit import Limiter, LocalLimiter
+from ._ratelimit import CommunityBound, Limiter, LocalLimiter
 from ._transport import Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
@@ -28,9 +28,12 @@ def wire_for(
     return V2Wire(api_key, server_id)
 
 
-def limiter_for(rate_limit: Any, wire: Wire, clock: Clock, *, unset: Any) -> Limiter:
+def limiter_for(
+    rate_limit: Any, wire: Wire, clock: Clock, *, unset: Any, community_id: str
+) -> Limiter:
     """The limiter for `rate_limit`; `unset` means the version's own default (v1: about
-    one request a second for everything; v2: the published per-operation limits)."""
+    one request a second for everything; v2: the published per-operation limits). A
+    shared limiter that keys its budget by community is told the client's id."""
     v2 = isinstance(wire, V2Wire)
     if rate_limit is unset:
         rate_limit = V2Budgets() if v2 else RateLimit()
@@ -41,5 +44,7 @@ def limiter_for(rate_limit: Any, wire: Wire, clock: Clock, *, unset: Any) -> Lim
         return LocalLimiter(None, clock, per_bucket=rates)
     if rate_limit is None or isinstance(rate_limit, RateLimit):
         return LocalLimiter(rate_limit, clock)
+    if isinstance(rate_limit, CommunityBound):
+        rate_limit.bind(community_id)
     limiter: Limiter = rate_limit
     return limiter

@@ -61,7 +61,8 @@ def test_the_command_line_and_benchmarks_are_extras(metadata: Message) -> None:
             for extra in metadata.get_all("Provides-Extra") or []:
                 if requirement.marker.evaluate({"extra": extra}):
                     by_extra.setdefault(extra, set()).add(requirement.name)
-    assert "rich" in by_extra["cli"]
+    assert {"rich", "aiosqlite"} <= by_extra["cli"]
+    assert "redis" in by_extra["redis"]
     assert "matplotlib" in by_extra["bench"]
     assert {"openapi-core", "PyYAML"} <= by_extra["emulator"]
     assert "mkdocstrings" in by_extra["docs"]
