@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 ENV_COMMUNITY_ID = "SONORAN_COMMUNITY_ID"
 ENV_API_KEY = "SONORAN_API_KEY"
+ENV_REDIS_URL = "SONORAN_REDIS_URL"
 EMULATOR_COMMUNITY_ID = "demo"
 EMULATOR_API_KEY = "demo-key"
 
@@ -105,12 +106,41 @@ def rate_options(default_rate: float = 1.0) -> argparse.ArgumentParser:
         metavar="N",
         help="requests that may go out at once before the rate applies (default: 5)",
     )
+    group.add_argument(
+        "--redis-url",
+        metavar="URL",
+        default=os.environ.get(ENV_REDIS_URL),
+        help=f"share the budget with every process using the same Redis (redis:// or "
+        f"rediss://; default: ${ENV_REDIS_URL}; needs the [redis] extra)",
+    )
+    group.add_argument(
+        "--redis-on-error",
+        choices=("raise", "local"),
+        default="raise",
+        help="when Redis fails: fail the requests (raise, the default) or fall back to a "
+        "local budget at a quarter of the rate (local)",
+    )
     return parser
 
 
-def rate_limit_from(args: argparse.Namespace) -> RateLimit | None:
+def rate_limit_from(args: argparse.Namespace) -> RateLimit | Limiter | None:
+    """The budget the options describe: none, this process's, or one shared in Redis."""
     from .. import RateLimit
 
+    if args.redis_url:
+        if args.rate_limit == 0:
+            raise UsageError("--redis-url needs a --rate-limit above 0 to share")
+        try:
+            from .. import RedisRateLimit
+
+            return RedisRateLimit(
+                args.redis_url,
+                per_second=args.rate_limit,
+                burst=args.burst,
+                on_error=args.redis_on_error,
+            )
+        except (ImportError, ValueError) as exc:  # no redis package; a bad URL
+            raise UsageError(f"--redis-url: {exc}") from None
     if args.rate_limit == 0:
         return None
     return RateLimit(per_second=args.rate_limit, burst=args.burst)
