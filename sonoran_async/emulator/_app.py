@@ -211,7 +211,8 @@ class EmulatorCore:
         except EnvelopeError as exc:
             return _http.text(exc.status, exc.text)
         if route.nested_data:
-            data = [x for o in data for x in (o if type(o) is list else (o,))]
+            received: list[Any] = data  # as sent: Sonoran.js wraps its objects in a list
+            data = [x for o in received for x in (o if type(o) is list else (o,))]
             if not data:
                 return _http.text(400, _http.DATA_EMPTY)
         if request_type in JSON_TYPES or self.multi == "first_only":
