@@ -23,8 +23,6 @@ from ._fields import ObjectError, WireObject
 from ._handlers import HANDLERS, JSON_TYPES, ROUTES
 from ._state import DEFAULT_LOG_SIZE, CadState, EmulatorStats, Listener
 
-access_log = logging.getLogger("sonoran_async.emulator.access")
-
 MultiMode = Literal["per_item", "first_only", "all_one_line", "all_then_400"]
 #: How a request with several `data` objects is answered (see `EmulatorCore._apply`).
 MULTI_MODES: Final[tuple[MultiMode, ...]] = (
