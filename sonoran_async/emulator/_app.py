@@ -213,15 +213,16 @@ class EmulatorCore:
             data = [x for o in received for x in (o if type(o) is list else (o,))]
             if not data:
                 return _http.text(400, _http.DATA_EMPTY)
-        if request_type in JSON_TYPES or self.multi == "first_only":
+        mode: MultiMode = "all_one_line" if route.one_line else self.multi
+        if request_type in JSON_TYPES or mode == "first_only":
             data = data[:1]  # GET_CALLS reads one query, whatever the mode
         for i, o in enumerate(data):
             if type(o) is not dict:
                 return _http.text(400, f"ERROR: Invalid field data[{i}]: must be a JSON object")
         self.state.expire(self.clock())
-        return self._apply(request_type, data)
+        return self._apply(request_type, data, mode)
 
-    def _apply(self, request_type: str, data: list[WireObject]) -> web.Response:
+    def _apply(self, request_type: str, data: list[WireObject], mode: MultiMode) -> web.Response:
         """The one apply loop, for every `multi` mode:
 
         - per_item: every object, one line each (an error line starts with ERROR);
@@ -230,10 +231,12 @@ class EmulatorCore:
           first error if none applied);
         - all_then_400: objects in order up to the first bad one, which answers 400 for
           the whole request; those before it stay applied.
+
+        UNIT_LOCATION is documented to apply all and answer one line: all_one_line always.
         """
         handler = HANDLERS[request_type].handler
         several = len(data) > 1
-        stop_at_error = several and self.multi == "all_then_400"
+        stop_at_error = several and mode == "all_then_400"
         parts: list[Any] = []
         errors: list[str] = []
         for o in data:
@@ -257,7 +260,7 @@ class EmulatorCore:
             return _http.text(400, errors[0]) if errors else _http.text(200, parts[0])
         if stop_at_error and errors:
             return _http.text(400, errors[0])
-        if self.multi == "all_one_line":
+        if mode == "all_one_line":
             good = [part for part in parts if not part.startswith("ERROR")]
             return _http.text(200, good[-1]) if good else _http.text(400, errors[0])
         return _http.text(200, "\n".join(parts))
