@@ -44,6 +44,7 @@ docs: $(VENV)/.installed
 # benchmarks/results/, the figures the README quotes.
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/throughput.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/emulator_memory.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache benchmarks/out

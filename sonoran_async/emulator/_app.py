@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Literal, TypedDict, Unpack
 
 import orjson
 from aiohttp import web
-from aiohttp.web_protocol import RequestPayloadError
 
 from . import _http
 from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING, EnvelopeError, Gate, read_envelope
@@ -24,8 +22,6 @@ from ._faults import SCRIPT_NAMES, Faults
 from ._fields import ObjectError, WireObject
 from ._handlers import HANDLERS, JSON_TYPES, ROUTES
 from ._state import DEFAULT_LOG_SIZE, CadState, EmulatorStats, Listener
-
-access_log = logging.getLogger("sonoran_async.emulator.access")
 
 MultiMode = Literal["per_item", "first_only", "all_one_line", "all_then_400"]
 #: How a request with several `data` objects is answered (see `EmulatorCore._apply`).
@@ -187,11 +183,9 @@ class EmulatorCore:
         if length is not None and length > self.max_body_bytes:
             return self._refuse(413, _http.BODY_TOO_LARGE)
         try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return self._refuse(413, _http.BODY_TOO_LARGE)
-        except (RequestPayloadError, zlib.error, ValueError, EOFError, NotImplementedError):
-            return self._refuse(400, _http.BAD_ENCODING)
+            raw = await _http.read_body(request, self.max_body_bytes)
+        except _http.BodyError as exc:
+            return self._refuse(exc.status, exc.text)
         return self.process(request_type, raw)
 
     def _refuse(self, status: int, text: str) -> web.Response:
@@ -214,15 +208,21 @@ class EmulatorCore:
             )
         except EnvelopeError as exc:
             return _http.text(exc.status, exc.text)
-        if request_type in JSON_TYPES or self.multi == "first_only":
+        if route.nested_data:
+            received: list[Any] = data  # as sent: Sonoran.js wraps its objects in a list
+            data = [x for o in received for x in (o if type(o) is list else (o,))]
+            if not data:
+                return _http.text(400, _http.DATA_EMPTY)
+        mode: MultiMode = "all_one_line" if route.one_line else self.multi
+        if request_type in JSON_TYPES or mode == "first_only":
             data = data[:1]  # GET_CALLS reads one query, whatever the mode
         for i, o in enumerate(data):
             if type(o) is not dict:
                 return _http.text(400, f"ERROR: Invalid field data[{i}]: must be a JSON object")
         self.state.expire(self.clock())
-        return self._apply(request_type, data)
+        return self._apply(request_type, data, mode)
 
-    def _apply(self, request_type: str, data: list[WireObject]) -> web.Response:
+    def _apply(self, request_type: str, data: list[WireObject], mode: MultiMode) -> web.Response:
         """The one apply loop, for every `multi` mode:
 
         - per_item: every object, one line each (an error line starts with ERROR);
@@ -231,10 +231,12 @@ class EmulatorCore:
           first error if none applied);
         - all_then_400: objects in order up to the first bad one, which answers 400 for
           the whole request; those before it stay applied.
+
+        UNIT_LOCATION is documented to apply all and answer one line: all_one_line always.
         """
         handler = HANDLERS[request_type].handler
         several = len(data) > 1
-        stop_at_error = several and self.multi == "all_then_400"
+        stop_at_error = several and mode == "all_then_400"
         parts: list[Any] = []
         errors: list[str] = []
         for o in data:
@@ -258,7 +260,7 @@ class EmulatorCore:
             return _http.text(400, errors[0]) if errors else _http.text(200, parts[0])
         if stop_at_error and errors:
             return _http.text(400, errors[0])
-        if self.multi == "all_one_line":
+        if mode == "all_one_line":
             good = [part for part in parts if not part.startswith("ERROR")]
             return _http.text(200, good[-1]) if good else _http.text(400, errors[0])
         return _http.text(200, "\n".join(parts))
@@ -294,7 +296,11 @@ def create_app(
     its core is `app[CORE_KEY]`. `v2_limits`: v2's per-operation limits in requests per
     minute (`emulator._v2.PUBLISHED_LIMITS` are the published ones); None: no limits."""
     core = EmulatorCore(community_id, api_key, **settings)
-    app = web.Application(client_max_size=core.max_body_bytes)
+    # aiohttp's own Content-Encoding handling drops the connection after a body it cannot
+    # decode; the emulator decodes bodies itself (`read_body`), with clear 4xx replies.
+    app = web.Application(
+        client_max_size=core.max_body_bytes, handler_args={"auto_decompress": False}
+    )
     app[CORE_KEY] = core
     app.router.add_get("/healthz", _healthz)
     _serve_v2(app, core, v2_limits)

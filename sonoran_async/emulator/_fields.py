@@ -13,6 +13,8 @@ from typing import Any, Final
 WireObject = dict[str, Any]
 
 _NUMERIC: Final = re.compile(r"-?[0-9]{1,30}")
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
 ORIGINS: Final = frozenset({0, 1, 2, 3})
 STATUSES: Final = frozenset({0, 1, 2})
 PRIORITIES: Final = frozenset({1, 2, 3})
@@ -37,16 +39,17 @@ def missing(name: str) -> ObjectError:
 
 
 def int_id(o: WireObject, name: str, default: int | None = None) -> int:
-    """An id field: an integer or a numeric string ("1" and 1 both work)."""
+    """An id field: an integer or a numeric string ("1" and 1 both work), within 64 bits
+    (a larger one, once stored, could not be written back in a GET_CALLS reply)."""
     v = o.get(name)
-    if type(v) is int:
-        return v
     if v is None:
         if default is None:
             raise missing(name)
         return default
     if type(v) is str and _NUMERIC.fullmatch(v):
-        return int(v)
+        v = int(v)
+    if type(v) is int and _INT64_MIN <= v <= _INT64_MAX:
+        return v
     raise bad(name, "an integer")
 
 

@@ -61,6 +61,10 @@ class Route:
     plan: str  # the minimum plan
     #: Takes an empty `data` array (GET_VERSION, GET_SERVERS).
     empty_data: bool = False
+    #: Takes its objects wrapped in one more array, as Sonoran.js sends UNIT_LOCATION.
+    nested_data: bool = False
+    #: Documented to apply every object and answer one line, whatever the `multi` mode.
+    one_line: bool = False
 
 
 def _server(c: Community, o: WireObject, default: int | None = None) -> int:
@@ -213,7 +217,7 @@ def unit_location(c: Community, o: WireObject) -> str:
     api_id = req_str(o, "apiId")
     location = opt_str(o, "location") or ""
     coordinates = o.get("coordinates")
-    c.state.units[api_id] = {"apiId": api_id, "location": location, "coordinates": coordinates}
+    c.state.set_unit(api_id, {"apiId": api_id, "location": location, "coordinates": coordinates})
     return "UNIT LOCATION UPDATED"
 
 
@@ -320,7 +324,7 @@ HANDLERS: Final[dict[str, Route]] = {
     "CLOSE_CALL": Route(close_call, "STANDARD"),  # the setting close_call_plan decides
     "EDIT_DISPATCH": Route(edit_dispatch, "PLUS"),
     "NEW_DISPATCH": Route(new_dispatch, "PLUS"),
-    "UNIT_LOCATION": Route(unit_location, "STANDARD"),
+    "UNIT_LOCATION": Route(unit_location, "STANDARD", nested_data=True, one_line=True),
     "ATTACH_UNIT": Route(attach_unit, "PLUS"),
     "DETACH_UNIT": Route(detach_unit, "PLUS"),
     "ADD_CALL_NOTE": Route(add_call_note, "PLUS"),

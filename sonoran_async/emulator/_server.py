@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Unpack
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
 
 from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, check_multi, create_app
 from ._faults import Faults
 from ._state import CadState, EmulatorStats
+
+ACCESS_LOG = logging.getLogger("sonoran_async.emulator.access")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One INFO line per request: client, method, path (no query), status, bytes, time.
+    Nothing from the body or the headers, so never a key."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %d %d %.1fms",
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time * 1000.0,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
 
 
 class Emulator:
@@ -18,7 +43,8 @@ class Emulator:
 
     ``async with Emulator() as emu:`` starts it; ``emu.url`` is its base URL (no trailing
     slash), ``emu.state`` the CAD's calls, ``emu.stats`` its counters. ``port=0`` picks a
-    free port.
+    free port. ``access_log=True`` logs one INFO line per request to
+    ``sonoran_async.emulator.access``.
     """
 
     def __init__(
@@ -29,12 +55,14 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         v2_limits: Mapping[str, float] | None = None,
+        access_log: bool = False,
         **settings: Unpack[EmulatorSettings],
     ) -> None:
         self.app = create_app(community_id, api_key, v2_limits=v2_limits, **settings)
         self.core: EmulatorCore = self.app[CORE_KEY]
         self.host = host
         self.port = port
+        self.access_log = access_log
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
 
@@ -46,7 +74,11 @@ class Emulator:
         if self._runner is not None:
             raise RuntimeError("emulator already started")
         runner = web.AppRunner(
-            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+            self.app,
+            access_log=ACCESS_LOG if self.access_log else None,
+            access_log_class=AccessLogger,
+            handle_signals=False,
+            shutdown_timeout=1.0,
         )
         await runner.setup()
         try:

@@ -21,6 +21,7 @@ Listener = Callable[[str, int, WireObject], None]
 #: Default ring sizes: enough to prove exactly-once over a long soak from the log.
 DEFAULT_LOG_SIZE = 100_000
 DEFAULT_CLOSED_SIZE = 10_000
+DEFAULT_UNITS_SIZE = 10_000
 
 
 @attrs.define(eq=False)
@@ -42,15 +43,21 @@ class CadState:
     - `emergency_calls`: call id -> active emergency (911) call.
     - `dispatch_calls`: call id -> active dispatch call.
     - `closed_calls`: closed dispatch calls, newest first (the newest `closed_size`).
-    - `units`: API ID -> the unit's last reported location.
+    - `units`: API ID -> the unit's last reported location (the `units_size` most recently
+      reported units).
     - `log`: the newest `log_size` applied changes as (type, call id, object as received).
     """
 
     def __init__(
-        self, *, log_size: int = DEFAULT_LOG_SIZE, closed_size: int = DEFAULT_CLOSED_SIZE
+        self,
+        *,
+        log_size: int = DEFAULT_LOG_SIZE,
+        closed_size: int = DEFAULT_CLOSED_SIZE,
+        units_size: int = DEFAULT_UNITS_SIZE,
     ) -> None:
-        if log_size < 1 or closed_size < 1:
-            raise ValueError("log_size and closed_size must be >= 1")
+        if log_size < 1 or closed_size < 1 or units_size < 1:
+            raise ValueError("log_size, closed_size and units_size must be >= 1")
+        self.units_size = units_size
         self.emergency_calls: dict[int, WireObject] = {}
         self.dispatch_calls: dict[int, WireObject] = {}
         self.units: dict[str, WireObject] = {}
@@ -96,7 +103,41 @@ class CadState:
         self._server_of[call_id] = server_id
         if minutes is not None:
             heapq.heappush(self._expiry, (now + minutes * 60.0, call_id))
+            if len(self._expiry) > 2 * self.live_calls + 64:
+                self._compact_expiry()
         return call_id
+
+    @property
+    def live_calls(self) -> int:
+        return len(self.emergency_calls) + len(self.dispatch_calls)
+
+    def _compact_expiry(self) -> None:
+        """Forget the deadlines of calls already removed or closed (amortised: the heap
+        is rebuilt only once it holds twice as many deadlines as there are live calls)."""
+        live = self.emergency_calls.keys() | self.dispatch_calls.keys()
+        self._expiry = [entry for entry in self._expiry if entry[1] in live]
+        heapq.heapify(self._expiry)
+
+    def set_unit(self, api_id: str, location: WireObject) -> None:
+        """Store a unit's newest location; past `units_size` units the stalest leaves."""
+        units = self.units
+        units.pop(api_id, None)
+        units[api_id] = location
+        if len(units) > self.units_size:
+            del units[next(iter(units))]
+
+    def sizes(self) -> dict[str, int]:
+        """How many entries each container holds (memory stays flat: see the tests)."""
+        return {
+            "emergency_calls": len(self.emergency_calls),
+            "dispatch_calls": len(self.dispatch_calls),
+            "units": len(self.units),
+            "log": len(self._log),
+            "closed": len(self._closed),
+            "servers": len(self._server_of),
+            "expiry": len(self._expiry),
+            "listeners": len(self.listeners),
+        }
 
     def find(self, calls: dict[int, WireObject], call_id: int, server_id: int) -> WireObject:
         record = calls.get(call_id)

@@ -25,6 +25,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from yarl import URL
 
+from ._http import BodyError, read_body
+
 WireObject = dict[str, Any]
 
 #: Sonoran's published per-key limits, requests per minute (`rate-limits.md`).
@@ -162,8 +164,10 @@ class V2Api:
         *,
         limits: Mapping[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_body_bytes: int = 1 << 20,
     ) -> None:
         self.store = store
+        self.max_body_bytes = max_body_bytes
         self.requests: Counter[str] = Counter()
         self.rate_limited = 0
         self._windows = {op: _Window(n) for op, n in (limits or {}).items()}
@@ -209,7 +213,12 @@ class V2Api:
                     content_type="application/json",
                     headers={"Retry-After": str(max(1, round(wait + 0.5)))},
                 )
-            raw = await request.read() if request.can_read_body else None
+            try:
+                raw = await read_body(request, self.max_body_bytes)
+            except BodyError as exc:
+                return problem(
+                    exc.status, "Bad Request", exc.text.removeprefix("ERROR: "), instance
+                )
             result = _openapi().unmarshal_request(_SpecRequest(request, raw or None))
             if result.errors:
                 detail = "; ".join(str(e) for e in result.errors)
@@ -275,7 +284,7 @@ def add_v2_routes(
     published per-operation limits on). The API object is also `app[V2_KEY]`."""
     from ._v2_store import CoreV2Store
 
-    api = V2Api(CoreV2Store(core), limits=limits)
+    api = V2Api(CoreV2Store(core), limits=limits, max_body_bytes=core.max_body_bytes)
     app[V2_KEY] = api
     app.router.add_routes(api.routes())
     return api

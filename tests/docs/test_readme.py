@@ -7,6 +7,7 @@ a directory with no pytest configuration, hence pytest-asyncio's strict mode).
 
 from __future__ import annotations
 
+import argparse
 import ast
 import re
 import subprocess
@@ -15,11 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from sonoran_async.emulator._cli import add_emulate_arguments
+
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 BLOCK = r"```python\n(.*?)```"
 ALL_BLOCKS = re.findall(BLOCK, README, flags=re.DOTALL)
 RUNNABLE = re.findall(r"<!-- runnable -->\n" + BLOCK, README, flags=re.DOTALL)
 PYTEST_FILES = re.findall(r"<!-- pytest-file -->\n" + BLOCK, README, flags=re.DOTALL)
+#: Blocks that need something the suite does not start for them (say what in the marker).
+COMPILE_ONLY = re.findall(r"<!-- compile-only: [^>]+ -->\n" + BLOCK, README, flags=re.DOTALL)
 
 #: What the README says each script prints, keyed by a line of the script.
 PRINTS = {
@@ -34,7 +39,7 @@ PRINTS = {
 
 def test_every_python_block_is_marked_and_compiles() -> None:
     assert len(RUNNABLE) >= 3 and len(PYTEST_FILES) == 1
-    assert sorted(RUNNABLE + PYTEST_FILES) == sorted(ALL_BLOCKS)
+    assert sorted(RUNNABLE + PYTEST_FILES + COMPILE_ONLY) == sorted(ALL_BLOCKS)
     for block in ALL_BLOCKS:
         compile(block, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
@@ -63,3 +68,14 @@ def test_the_plugin_snippet_passes_in_a_fresh_project(tmp_path: Path) -> None:
     assert f"rootdir: {tmp_path}\n" in done.stdout  # no configuration file was found
     assert "mode=Mode.STRICT" in done.stdout or "mode=strict" in done.stdout
     assert re.search(r"\b2 passed\b", done.stdout), done.stdout[-3000:]
+
+
+def test_the_emulate_options_table_lists_every_option() -> None:
+    parser = argparse.ArgumentParser()
+    add_emulate_arguments(parser)
+    text = README
+    table = text[text.index("### `sonoran-async emulate`") : text.index("### Real-client")]
+    for action in parser._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert f"`{flag}" in table, flag

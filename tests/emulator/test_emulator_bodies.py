@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sonoran_async.emulator import Emulator
+
+from .threaded import ThreadedEmulator
 
 OBJ = {"serverId": 1, "isEmergency": False, "caller": "c", "location": "l", "description": "d"}
 ENVELOPE = {"id": "demo", "key": "demo-key", "type": "CALL_911"}
@@ -75,47 +74,9 @@ async def test_oversize_body_413(sonoran_emulator_factory: Any, api: Any) -> Non
 # --- hypothesis: random bodies against one emulator running in a background thread ---
 
 
-class ThreadedEmulator:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.emu = Emulator(server_ids=(1, 2))
-        self.session: aiohttp.ClientSession | None = None
-        self.run(self._start())
-
-    def run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
-
-    async def _start(self) -> None:
-        await self.emu.start()
-        self.session = aiohttp.ClientSession()
-
-    async def _stop(self) -> None:
-        assert self.session is not None
-        await self.session.close()
-        await self.emu.stop()
-
-    async def _post(self, path: str, body: bytes) -> int:
-        assert self.session is not None
-        async with self.session.post(self.emu.url + path, data=body) as resp:
-            await resp.read()
-            return resp.status
-
-    def post(self, path: str, body: bytes) -> int:
-        status: int = self.run(self._post(path, body))
-        return status
-
-    def close(self) -> None:
-        self.run(self._stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def threaded() -> Iterator[ThreadedEmulator]:
-    server = ThreadedEmulator()
+    server = ThreadedEmulator(server_ids=(1, 2))
     yield server
     server.close()
 

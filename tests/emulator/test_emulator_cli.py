@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import orjson
 import pytest
 
 from sonoran_async.emulator._cli import add_emulate_arguments, run_emulate
@@ -131,3 +133,146 @@ async def test_cli_faults_and_ctrl_c() -> None:
         _, err = await asyncio.wait_for(proc.communicate(), 10)
         assert proc.returncode == 0
         assert b"Traceback" not in err
+
+
+# --- the command line as a user meets it: --help, usage errors, a busy port, access log ---
+
+
+async def run_cli(*argv: str) -> tuple[int, str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.parametrize(
+    "command", [("sonoran_async.emulator",), ("sonoran_async", "emulate")], ids=["module", "cli"]
+)
+async def test_help_lists_every_option_with_its_default(command: tuple[str, ...]) -> None:
+    code, out, _ = await run_cli(*command, "--help")
+    assert code == 0
+    flat = " ".join(out.split())  # help text is wrapped
+    parser = argparse.ArgumentParser()
+    add_emulate_arguments(parser)
+    options = [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+    assert len(options) >= 25
+    for action in options:
+        assert action.help is not None and "(default: " in action.help, action.option_strings
+        for flag in action.option_strings:
+            assert flag in flat
+    for shown in (
+        "--port PORT port, 0 for any free one (default: 8080)",
+        "(default: PRO)",
+        "(default: per_item)",
+        "all_one_line",
+        "all_then_400",
+        "JSON nesting depth (default: 32)",
+        "characters in one JSON string (default: 65536)",
+        "(default: 100000)",
+        "(default: 1048576)",
+        "(default: no limit)",
+        "(default: STANDARD)",
+    ):
+        assert shown in flat, shown
+
+
+BAD_VALUES = [
+    ("--port", "99999"),
+    ("--port", "-1"),
+    ("--rate-limit", "-2"),
+    ("--latency", "-5"),
+    ("--latency", "nan"),
+    ("--fault-503", "1.5"),
+    ("--slow-seconds", "inf"),
+    ("--plan", "GOLD"),
+    ("--multi", "all"),
+    ("--server-ids", "1,x"),
+    ("--log-size", "0"),
+    ("--max-depth", "1"),
+    ("--seed", "1.5"),
+]
+
+
+async def test_bad_values_are_clean_usage_errors() -> None:
+    runs = await asyncio.gather(
+        *(run_cli("sonoran_async.emulator", option, value) for option, value in BAD_VALUES)
+    )
+    for (option, value), (code, out, err) in zip(BAD_VALUES, runs, strict=True):
+        assert code == 2, (option, value, err)
+        assert f"argument {option}" in err and "usage:" in err, err
+        assert "Traceback" not in err and out == ""
+
+
+async def test_a_port_in_use_is_one_clean_line() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = await run_cli("sonoran_async", "emulate", "--port", str(port))
+    assert code == 1
+    assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err, err
+    assert "Traceback" not in err and out == ""
+
+
+async def test_every_option_reaches_the_emulator() -> None:
+    args = (
+        *("--community-id", "cid", "--api-key", "secret-KEY-123", "--plan", "PLUS"),
+        *("--server-ids", "1,2", "--server-id", "5", "--multi", "all_one_line"),
+        *("--max-depth", "4", "--max-body-bytes", "3000", "--max-string", "50"),
+        *("--close-call-plan", "PRO", "--rate-limit", "1000", "--log-size", "3"),
+    )
+    async with cli(*args) as (url, proc), aiohttp.ClientSession() as session:
+
+        async def send(path: str, rtype: str, data: object) -> tuple[int, str]:
+            body = {"id": "cid", "key": "secret-KEY-123", "type": rtype, "data": data}
+            async with session.post(f"{url}/{path}", json=body) as resp:
+                return resp.status, await resp.text()
+
+        assert await send("general/get_version", "GET_VERSION", []) == (200, "3")
+        status, text = await send("general/get_servers", "GET_SERVERS", [])
+        assert status == 200
+        assert [s["id"] for s in orjson.loads(text)["servers"]] == [1, 2, 5]
+        two = [OBJ, {**OBJ, "serverId": 5}]
+        assert await send("emergency/call_911", "CALL_911", two) == (
+            200,
+            "EMERGENCY CALL ADDED ID: 2",
+        )  # all_one_line: both applied, the last one's line
+        deep = [{**OBJ, "metaData": {"a": [[[1]]]}}]
+        assert (await send("emergency/call_911", "CALL_911", deep))[1].endswith("too deeply")
+        long = [{**OBJ, "caller": "x" * 51}]
+        assert (await send("emergency/call_911", "CALL_911", long))[1].endswith("too long")
+        assert (await send("emergency/call_911", "CALL_911", [OBJ] * 40))[0] == 413
+        close = [{"serverId": 1, "callId": 1}]
+        assert await send("emergency/close_call", "CLOSE_CALL", close) == (
+            400,
+            "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY",
+        )
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.communicate(), 10)
+
+
+async def test_access_log_is_one_info_line_per_request_without_the_key() -> None:
+    args = ("--community-id", "cid", "--api-key", "secret-KEY-123", "--access-log")
+    async with cli(*args) as (url, proc):
+        assert await post(url, "CALL_911") == (200, "EMERGENCY CALL ADDED ID: 1")
+        assert await post(url, "CALL_911", key="wrong-key-456") == (400, "INVALID API KEY")
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/healthz") as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 10)
+    lines = err.decode().splitlines()
+    assert len(lines) == 3, lines
+    assert [line.split(" ", 2)[2].split(" ")[:5] for line in lines] == [
+        ["INFO", "127.0.0.1", "POST", "/emergency/call_911", "200"],
+        ["INFO", "127.0.0.1", "POST", "/emergency/call_911", "400"],
+        ["INFO", "127.0.0.1", "GET", "/healthz", "200"],
+    ]
+    assert b"secret-KEY-123" not in err and b"wrong-key-456" not in err
