@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -63,10 +64,19 @@ class Reconciler:
         for server_id, indexes in by_server.items():
             try:
                 snapshot = await self._snapshot(endpoint, server_id)
-            except ServerNotFoundError:
-                # No such server: nothing can have been created on it.
-                for index in indexes:
-                    matches[index] = Found.ABSENT
+            except ServerNotFoundError as exc:
+                if _names(exc.text, server_id):
+                    # No such server: nothing can have been created on it.
+                    for index in indexes:
+                        matches[index] = Found.ABSENT
+                    continue
+                logger.warning(
+                    "%s: the look-up on server %s was answered for another server (%r); "
+                    "its objects' outcome stays unknown",
+                    endpoint.request_type,
+                    server_id,
+                    exc.text,
+                )
                 continue
             except SonoranError as exc:
                 if isinstance(exc, EndpointNotEnabledError):
@@ -119,6 +129,15 @@ class Reconciler:
             return [_one(by_token.get(item.token, [])) for item in items]
         assert endpoint.lookup is not None
         return _match_fields(endpoint.lookup.fields, objects, calls)
+
+
+def _names(text: str, server_id: Any) -> bool:
+    """Whether a "Server not found with ID: n" text is about `server_id` (proof of absence
+    only then: a text naming another server proves nothing about this one)."""
+    return (
+        server_id is not None
+        and re.search(rf"(?<!\d){re.escape(str(server_id))}(?!\d)", text) is not None
+    )
 
 
 def _one(ids: list[int]) -> Match:

@@ -94,3 +94,12 @@ def test_every_caller_gets_exactly_its_own_outcome(
     plan: list[tuple[int, bool, int | None]], script: list[str], max_items: int
 ) -> None:
     asyncio.run(_scenario(plan, script, max_items))
+
+
+def test_a_lookup_answered_for_another_server_proves_nothing() -> None:
+    """Found by the property above: two creates in one request, one line back (the first
+    applied), then GET_CALLS answered "Server not found with ID: 7" for server 1. That is
+    no proof of absence: the applied call must not be re-sent or reported as a plain error."""
+    asyncio.run(
+        _scenario([(0, False, None), (0, False, None)], ["short", "object400", "envelope"], 3)
+    )
