@@ -10,6 +10,7 @@ import sys
 
 from ._app import MULTI_MODES, PLANS, plan_rank
 from ._faults import Faults
+from ._push import check_push_url
 from ._server import Emulator
 
 
@@ -39,6 +40,14 @@ def _non_negative(value: str) -> float:
     if x < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return x
+
+
+def _push_url(value: str) -> str:
+    try:
+        check_push_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def _positive(value: str) -> float:
@@ -91,6 +100,14 @@ def add_emulate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--disable-api", action="store_true", help="answer API IS NOT ENABLED FOR THIS COMMUNITY"
     )
+    parser.add_argument(
+        "--push-url",
+        type=_push_url,
+        default=None,
+        metavar="URL",
+        help="push the events of what the API changes (EVENT_911, EVENT_REMOVE_911, "
+        "dispatch events) to this listener, e.g. http://127.0.0.1:30120/sonorancad/event",
+    )
     faults = parser.add_argument_group("fault injection (probabilities per request, 0 to 1)")
     faults.add_argument("--fault-503", type=_probability, default=0.0, metavar="P")
     faults.add_argument("--fault-500", type=_probability, default=0.0, metavar="P")
@@ -136,6 +153,7 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         api_enabled=not args.disable_api,
         close_call_plan=args.close_call_plan,
+        push_url=args.push_url,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
