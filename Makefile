@@ -18,8 +18,8 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sonoran_async tests benchmarks
-	$(BIN)/mypy sonoran_async tests benchmarks
+	$(BIN)/ruff format --check sonoran_async tests benchmarks examples
+	$(BIN)/mypy sonoran_async tests benchmarks examples
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed
