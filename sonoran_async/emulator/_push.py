@@ -42,7 +42,7 @@ def _emergency(state: CadState, call_id: int, _: WireObject) -> Event | None:
     record = state.emergency_calls.get(call_id)
     if record is None:
         return None
-    data: dict[str, Any] = {"call": dict(record)}
+    data: dict[str, Any] = {"call": record}
     if "metaData" in record:
         data["metaData"] = record["metaData"]
     return "EVENT_911", data
@@ -51,7 +51,7 @@ def _emergency(state: CadState, call_id: int, _: WireObject) -> Event | None:
 def _dispatch(event_type: str) -> Callable[[CadState, int, WireObject], Event | None]:
     def build(state: CadState, call_id: int, _: WireObject) -> Event | None:
         record = state.dispatch_calls.get(call_id)
-        return None if record is None else (event_type, {"dispatch": dict(record)})
+        return None if record is None else (event_type, {"dispatch": record})
 
     return build
 
@@ -131,7 +131,8 @@ class Pusher:
         return f"<Pusher to {self.where} queued={self._queue.qsize()}>"
 
     def notify(self, kind: str, call_id: int, obj: WireObject) -> None:
-        """The state listener: queue the push for one applied change (never blocks)."""
+        """The state listener: queue the push for one applied change (never blocks). The
+        body is encoded now, so it shows the call as this change left it."""
         build = EVENTS.get(kind)
         event = build(self._state, call_id, obj) if build is not None else None
         if event is None:

@@ -190,7 +190,9 @@ async def test_the_reply_does_not_wait_for_a_slow_handler() -> None:
 
     async with serving(receiver.make_app()) as url, aiohttp.ClientSession() as session:
         listener = Listener(receiver, url, session)
-        assert await listener.push("EVENT_911", {"call": CALL}) == (200, "ok")
+        # bounded: a reply that waited for the handler would never come
+        answer = await asyncio.wait_for(listener.push("EVENT_911", {"call": CALL}), timeout=10)
+        assert answer == (200, "ok")
         assert (finished, receiver.in_flight) == ([], 1)
         release.set()
         await listener.settle()
@@ -247,6 +249,19 @@ def _collect(into: list[PushEvent]) -> Callable[[EventRemove911], Awaitable[None
         into.append(event)
 
     return collect
+
+
+def test_a_handler_must_take_the_event_it_is_registered_for() -> None:
+    receiver = EventReceiver(KEY)
+
+    async def removed(event: EventRemove911) -> None: ...
+
+    async def anything(event: PushEvent) -> None: ...
+
+    receiver.on(EventRemove911)(removed)
+    receiver.on(Event911)(anything)
+    # mypy --strict (warn_unused_ignores) proves the next line is refused as typed
+    receiver.on(Event911)(removed)  # type: ignore[arg-type]
 
 
 def test_construction_is_checked() -> None:
