@@ -22,7 +22,7 @@ import orjson
 from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
-from ._models import PushEvent
+from ._models import PushEvent, UnknownEvent
 from ._parse import parse_events
 
 log = logging.getLogger("sonoran_async.events")
@@ -102,7 +102,8 @@ class EventReceiver:
 
     # ---------------------------------------------------------------- handlers
     def on(self, event_type: type[E]) -> Callable[[Handler[E]], Handler[E]]:
-        """Decorator: call the handler with every event of `event_type` (several allowed)."""
+        """Decorator: call the handler with every event of `event_type` or a subclass
+        (several handlers per type allowed)."""
 
         def register(handler: Handler[E]) -> Handler[E]:
             self._handlers.setdefault(event_type, []).append(handler)
@@ -176,7 +177,7 @@ class EventReceiver:
             return web.Response(status=503, text="busy", headers={"Retry-After": "1"})
         self.stats.pushes += 1
         self.stats.events += len(events)
-        self.stats.unknown += sum(1 for ev in events if not ev.TYPE)
+        self.stats.unknown += sum(1 for ev in events if isinstance(ev, UnknownEvent))
         log.debug("push %s: %d event(s), %d handler call(s)", event_type, len(events), len(calls))
         for handler, event in calls:
             task = asyncio.create_task(self._call(handler, event))
@@ -185,7 +186,9 @@ class EventReceiver:
         return web.Response(text="ok")
 
     def _handlers_for(self, event: PushEvent) -> list[Handler[Any]]:
-        return [*self._handlers.get(type(event), ()), *self._any]
+        """The handlers registered for the event's class or a base of it, then `on_any`'s."""
+        mine = (h for cls in type(event).__mro__ for h in self._handlers.get(cls, ()))
+        return [*mine, *self._any]
 
     async def _call(self, handler: Handler[Any], event: PushEvent) -> None:
         try:

@@ -251,6 +251,22 @@ def _collect(into: list[PushEvent]) -> Callable[[EventRemove911], Awaitable[None
     return collect
 
 
+async def test_a_handler_for_a_base_class_sees_its_subclasses() -> None:
+    receiver = EventReceiver(KEY)
+    seen: list[str] = []
+
+    @receiver.on(PushEvent)
+    async def every(event: PushEvent) -> None:
+        seen.append(type(event).__name__)
+
+    async with serving(receiver.make_app()) as url, aiohttp.ClientSession() as session:
+        listener = Listener(receiver, url, session)
+        await listener.push("EVENT_911", {"call": CALL})
+        await listener.push("EVENT_NEW_THING", {})
+        await listener.settle()
+    assert sorted(seen) == ["Event911", "UnknownEvent"]
+
+
 def test_a_handler_must_take_the_event_it_is_registered_for() -> None:
     receiver = EventReceiver(KEY)
 
