@@ -2,7 +2,8 @@
 
 Concurrent calls of one request type are coalesced into one request whose `data` array
 carries all their objects; each caller gets its own typed result back. An emulator of the
-API ships in `sonoran_async.emulator`.
+API ships in `sonoran_async.emulator`; the events Sonoran CAD pushes to a game server are
+received with `sonoran_async.events`.
 """
 
 from ._bridge import (

@@ -21,6 +21,7 @@ from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING, EnvelopeError, Gat
 from ._faults import SCRIPT_NAMES, Faults
 from ._fields import ObjectError, WireObject
 from ._handlers import HANDLERS, JSON_TYPES, ROUTES
+from ._push import Pusher
 from ._state import DEFAULT_LOG_SIZE, CadState, EmulatorStats, Listener
 
 MultiMode = Literal["per_item", "first_only", "all_one_line", "all_then_400"]
@@ -290,11 +291,14 @@ def create_app(
     api_key: str = "demo-key",
     *,
     v2_limits: Mapping[str, float] | None = None,
+    push_url: str | None = None,
     **settings: Unpack[EmulatorSettings],
 ) -> web.Application:
     """An aiohttp application serving the emulated API (v1, and v2 on the same state);
     its core is `app[CORE_KEY]`. `v2_limits`: v2's per-operation limits in requests per
-    minute (`emulator._v2.PUBLISHED_LIMITS` are the published ones); None: no limits."""
+    minute (`emulator._v2.PUBLISHED_LIMITS` are the published ones); None: no limits.
+    `push_url`: while the application runs, push the events of what the API changes there,
+    as Sonoran CAD does (`_push.py`)."""
     core = EmulatorCore(community_id, api_key, **settings)
     # aiohttp's own Content-Encoding handling drops the connection after a body it cannot
     # decode; the emulator decodes bodies itself (`read_body`), with clear 4xx replies.
@@ -302,6 +306,10 @@ def create_app(
         client_max_size=core.max_body_bytes, handler_args={"auto_decompress": False}
     )
     app[CORE_KEY] = core
+    if push_url is not None:
+        pusher = Pusher(push_url, core.api_key, core.state, core.stats)
+        core.add_listener(pusher.notify)
+        app.cleanup_ctx.append(pusher.running)
     app.router.add_get("/healthz", _healthz)
     _serve_v2(app, core, v2_limits)
     app.router.add_post(r"/{category:[A-Za-z0-9_\-]+}/{name:[A-Za-z0-9_\-]+}", core.handle)

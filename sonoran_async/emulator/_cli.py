@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from ._app import MULTI_MODES, PLANS, plan_rank
 from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING
 from ._faults import Faults
+from ._push import check_push_url
 from ._server import ACCESS_LOG, Emulator
 from ._state import DEFAULT_LOG_SIZE
 
@@ -48,6 +49,14 @@ def _non_negative(value: str) -> float:
     if x < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return x
+
+
+def _push_url(value: str) -> str:
+    try:
+        check_push_url(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def _positive(value: str) -> float:
@@ -163,6 +172,15 @@ def add_emulate_arguments(parser: argparse.ArgumentParser) -> None:
         help="log one INFO line per request to stderr, never a key (default: off)",
     )
     parser.add_argument(
+        "--push-url",
+        type=_push_url,
+        default=None,
+        metavar="URL",
+        help="push the events of what the API changes (EVENT_911, EVENT_REMOVE_911, "
+        "dispatch events) to this listener, e.g. http://127.0.0.1:30120/sonorancad/event "
+        "(default: none)",
+    )
+    parser.add_argument(
         "--log-size",
         type=_at_least(1),
         default=DEFAULT_LOG_SIZE,
@@ -263,6 +281,7 @@ async def _serve(args: argparse.Namespace) -> None:
         log_size=args.log_size,
         v2_limits=_v2_limits(args.v2_published_limits),
         access_log=args.access_log,
+        push_url=args.push_url,
     )
     if args.access_log:
         handler = logging.StreamHandler(sys.stderr)

@@ -44,7 +44,8 @@ class Emulator:
     ``async with Emulator() as emu:`` starts it; ``emu.url`` is its base URL (no trailing
     slash), ``emu.state`` the CAD's calls, ``emu.stats`` its counters. ``port=0`` picks a
     free port. ``access_log=True`` logs one INFO line per request to
-    ``sonoran_async.emulator.access``.
+    ``sonoran_async.emulator.access``. ``push_url``: push the events of what the API
+    changes there (EVENT_911, ...), as Sonoran CAD pushes them to a game server.
     """
 
     def __init__(
@@ -56,9 +57,12 @@ class Emulator:
         port: int = 0,
         v2_limits: Mapping[str, float] | None = None,
         access_log: bool = False,
+        push_url: str | None = None,
         **settings: Unpack[EmulatorSettings],
     ) -> None:
-        self.app = create_app(community_id, api_key, v2_limits=v2_limits, **settings)
+        self.app = create_app(
+            community_id, api_key, v2_limits=v2_limits, push_url=push_url, **settings
+        )
         self.core: EmulatorCore = self.app[CORE_KEY]
         self.host = host
         self.port = port

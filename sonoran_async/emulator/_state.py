@@ -35,6 +35,9 @@ class EmulatorStats:
     faults: int = 0  # faults injected (scripted or random; "ok" is not a fault)
     faults_by_kind: dict[str, int] = attrs.Factory(dict)  # fault name -> times injected
     refused: int = 0  # requests refused by a limit (size, depth, encoding)
+    pushed: int = 0  # push events the push_url listener accepted (2xx)
+    push_failed: int = 0  # push events that failed (connection, timeout, non-2xx)
+    push_dropped: int = 0  # push events dropped because the push queue was full
 
 
 class CadState:
