@@ -24,9 +24,12 @@ def test_the_reference_builds_without_warnings_and_documents_the_public_api(
     assert done.returncode == 0, done.stderr[-3000:]
     assert "WARNING" not in done.stderr, done.stderr[-3000:]
     client = (tmp_path / "reference" / "client" / "index.html").read_text()
-    for name in ("SonoranClient.call_911", "SonoranClient.submit", "BatchPolicy", "Call911"):
+    names = ("SonoranClient.call_911", "SonoranClient.submit", "BatchPolicy", "Call911")
+    for name in (*names, "RedisRateLimit"):
         assert f'id="sonoran_async.{name}"' in client, name
     emulator = (tmp_path / "reference" / "emulator" / "index.html").read_text()
     assert 'id="sonoran_async.emulator.Emulator"' in emulator
+    events = (tmp_path / "reference" / "events" / "index.html").read_text()
+    assert 'id="sonoran_async.events.EventReceiver"' in events
     testing = (tmp_path / "reference" / "testing" / "index.html").read_text()
     assert 'id="sonoran_async.testing.sonoran_emulator_factory"' in testing
