@@ -6,7 +6,7 @@ DIST   := build/dist
 # Every tree the linters and mypy --strict check.
 CHECKED := sonoran_async tests benchmarks examples
 
-.PHONY: demo test lint typecheck dist docs bench clean
+.PHONY: demo test lint typecheck dist docs bench coverage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ dist: $(VENV)/.installed
 	rm -rf $(DIST)
 	$(BIN)/python -m build --quiet --outdir $(DIST) .
 	$(BIN)/twine check --strict $(DIST)/*
+
+# Branch coverage of the whole suite, subprocesses included (pyproject's [tool.coverage]).
+coverage: $(VENV)/.installed
+	rm -f .coverage .coverage.*
+	$(BIN)/python -m coverage run -m pytest -q
+	$(BIN)/python -m coverage combine -q
+	$(BIN)/python -m coverage report --skip-covered
 
 # The API reference, from the docstrings; any warning fails it.
 docs: $(VENV)/.installed
