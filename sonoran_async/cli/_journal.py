@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lines (
     line INTEGER PRIMARY KEY,      -- 1-based line number in the input
     state TEXT NOT NULL,           -- a LineState value
-    token TEXT,                    -- the metaData token of a line handed to the client
     server_id INTEGER,             -- where it was sent (for the look-up on resume)
     call_id INTEGER,               -- the created call's id
     reason TEXT,                   -- why it was not created
@@ -56,7 +55,7 @@ IN_DOUBT: Final = frozenset({LineState.SENT, LineState.UNKNOWN})
 
 class Row(NamedTuple):
     state: LineState
-    token: str | None
+    token: str  # the token the line carries when it is sent (derived from the line)
     server_id: int | None
     digest: str
 
@@ -120,10 +119,8 @@ class Journal:
 
     async def rows(self) -> dict[int, Row]:
         """Every recorded line (a journal holds one row per line read, ~100 bytes each)."""
-        found = await self._db.execute_fetchall(
-            "SELECT line, state, token, server_id, digest FROM lines"
-        )
-        return {r[0]: Row(LineState(r[1]), r[2], r[3], r[4]) for r in found}
+        found = await self._db.execute_fetchall("SELECT line, state, server_id, digest FROM lines")
+        return {r[0]: Row(LineState(r[1]), self.token(r[0]), r[2], r[3]) for r in found}
 
     # Rows go to SQLite as one JSON array per statement, expanded by json_each: one
     # parameter to bind instead of one per row, so the statement runs in C without
@@ -138,10 +135,9 @@ class Journal:
         async with self._writing:
             await db.execute("PRAGMA synchronous=FULL")
             await db.execute(
-                "INSERT OR REPLACE INTO lines (line, state, token, server_id, digest) "
-                "SELECT value ->> 0, 'sent', ? || '-' || (value ->> 0), value ->> 1, "
-                "value ->> 2 FROM json_each(?)",
-                (self.run_id, orjson.dumps(list(lines))),
+                "INSERT OR REPLACE INTO lines (line, state, server_id, digest) "
+                "SELECT value ->> 0, 'sent', value ->> 1, value ->> 2 FROM json_each(?)",
+                (orjson.dumps(list(lines)),),
             )
             await db.commit()
             await db.execute("PRAGMA synchronous=NORMAL")

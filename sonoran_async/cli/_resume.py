@@ -72,7 +72,7 @@ async def look_up(
             if token is not None:
                 on_server[str(token)].append(call.call_id)
         for line in lines:
-            ids = on_server.get(rows[line].token or "", [])
+            ids = on_server.get(rows[line].token, [])
             if len(ids) == 1:
                 outcomes.append(Outcome(line, LineState.CREATED, ids[0]))
                 tally.found += 1

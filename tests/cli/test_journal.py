@@ -32,7 +32,7 @@ async def test_states_round_trip_and_counts(tmp_path: Path) -> None:
     assert rows[1] == Row(LineState.CREATED, journal.token(1), 1, "")
     assert rows[2].state is LineState.REFUSED
     assert rows[3] == Row(LineState.SENT, journal.token(3), 2, "d3")
-    assert rows[4] == Row(LineState.INVALID, None, None, "d4")
+    assert rows[4] == Row(LineState.INVALID, journal.token(4), None, "d4")
     counts = await journal.counts()
     assert (counts[LineState.CREATED], counts[LineState.SENT], counts[LineState.PENDING]) == (
         1,
@@ -74,11 +74,11 @@ async def test_a_journal_for_another_input_or_server_is_refused_unless_forced(
     ],
 )
 def test_next_step_per_state(state: LineState, retry: bool, expected: Next) -> None:
-    assert next_step(7, Row(state, None, 1, ""), "", force=False, retry=retry) is expected
+    assert next_step(7, Row(state, "t", 1, ""), "", force=False, retry=retry) is expected
 
 
 def test_a_changed_stdin_line_is_refused_unless_forced() -> None:
-    row = Row(LineState.PENDING, None, 1, "aaaa")
+    row = Row(LineState.PENDING, "t", 1, "aaaa")
     with pytest.raises(UsageError, match="line 7"):
         next_step(7, row, "bbbb", force=False, retry=False)
     assert next_step(7, row, "bbbb", force=True, retry=False) is Next.SEND
