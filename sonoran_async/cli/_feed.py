@@ -53,6 +53,7 @@ class Feeder:
             await reader  # its error, if it stopped on one
         finally:
             reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
 
     async def _read(
         self, source: Path | None, rows: dict[int, Row], ready: asyncio.Queue[Chunk | None]
@@ -61,13 +62,17 @@ class Feeder:
         try:
             async for lines in read_lines(source):
                 if self._stopping.is_set():
-                    return
+                    break
                 chunk, marks = self._prepare(lines, rows, check_lines=source is None)
                 if journal is not None and marks:
                     await journal.mark_sent(marks)
                 await ready.put(chunk)
-        finally:
-            await ready.put(None)
+        except asyncio.CancelledError:
+            raise  # the consumer is gone: nobody to tell
+        except BaseException:
+            await ready.put(None)  # wake the consumer, which re-raises this via `await reader`
+            raise
+        await ready.put(None)
 
     def _prepare(
         self, lines: list[tuple[int, bytes]], rows: dict[int, Row], *, check_lines: bool

@@ -164,3 +164,42 @@ async def test_changed_input_is_refused_unless_forced(tmp_path: Path) -> None:
         assert code == 0 and data is not None
         assert (data["skipped_created_before"], data["created"]) == (5, 1)
         assert len(emu.state.emergency_calls) == 6
+
+
+async def test_stdin_resumes_with_a_journal_and_refuses_a_changed_line(tmp_path: Path) -> None:
+    journal = tmp_path / "stdin.journal"
+    lines = [orjson.dumps({"caller": f"S{i}", "location": "x"}) + b"\n" for i in range(5)]
+    env = {**os.environ, "SONORAN_COMMUNITY_ID": COMMUNITY, "SONORAN_API_KEY": KEY}
+
+    async def run(body: bytes, emu: Emulator) -> tuple[int, bytes, bytes]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "sonoran_async",
+            "ingest",
+            "-",
+            "--journal",
+            str(journal),
+            "--url",
+            emu.url,
+            "--json",
+            "--no-progress",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        out, err = await asyncio.wait_for(process.communicate(body), 60)
+        assert process.returncode is not None
+        return process.returncode, out, err
+
+    async with Emulator(COMMUNITY, KEY) as emu:
+        code, out, _ = await run(b"".join(lines), emu)
+        assert code == 0 and orjson.loads(out)["created"] == 5
+        code, out, _ = await run(b"".join(lines), emu)  # the same input: nothing to do
+        assert code == 0 and orjson.loads(out)["skipped_created_before"] == 5
+        changed = [*lines[:2], b'{"caller": "other", "location": "x"}\n', *lines[3:]]
+        code, _, err = await run(b"".join(changed), emu)
+        assert code == 2 and b"line 3 differs" in err, err
+        assert len(emu.state.emergency_calls) == 5
