@@ -100,8 +100,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     journal.add_argument(
         "--journal",
         metavar="PATH",
-        help="the SQLite journal (default: FILE.journal next to the input; none for stdin "
-        "or the built-in emulator)",
+        help="the SQLite journal (default: FILE.journal next to the input; for stdin, none "
+        "unless given)",
     )
     journal.add_argument("--no-journal", action="store_true", help="keep no journal")
     journal.add_argument(
@@ -151,7 +151,7 @@ class Settings:
             raise UsageError("--journal and --no-journal contradict each other")
         if args.journal:
             journal = Path(args.journal)
-        elif source is not None and args.url is not None and not args.no_journal:
+        elif source is not None and not args.no_journal:
             journal = source.with_name(source.name + ".journal")
         return cls(source, journal, rejects)
 

@@ -64,8 +64,9 @@ journal and resume:
   is unknown are looked up on the server first (by the token the run put in their
   metaData) and re-sent only when proven absent; refused and invalid lines are not
   re-sent unless --retry-rejected. A journal for a changed input is refused unless
-  --force. Without --url (a fresh built-in emulator each run) there is no journal unless
-  --journal is given; with FILE = - resume needs --journal.
+  --force. With FILE = - there is a journal only with --journal. Without --url the
+  built-in emulator is new each run, so a resumed run skips lines it created in an
+  earlier one; --no-journal starts afresh.
 
 rejects file:
   A bad line (not JSON, not an object, an unknown key, a bad value) never stops the run:

@@ -177,3 +177,16 @@ def test_missing_extra_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert message is not None and "pip install 'sonoran-async[cli]'" in message
     assert "\n" not in message
     assert missing_extra("emulate") is None
+
+
+def test_the_journal_defaults_to_beside_the_input_and_a_rerun_continues(tmp_path: Path) -> None:
+    source = tmp_path / "calls.jsonl"
+    source.write_bytes(GOOD)
+    first = run_cli("ingest", str(source), "--json", "--rate-limit", "0")
+    assert first.returncode == 0, first.stderr.decode()
+    assert orjson.loads(first.stdout)["journal"] == str(tmp_path / "calls.jsonl.journal")
+    assert (tmp_path / "calls.jsonl.journal").exists()
+    again = orjson.loads(run_cli("ingest", str(source), "--json", "--rate-limit", "0").stdout)
+    assert (again["created"], again["skipped_created_before"]) == (0, 2)
+    fresh = run_cli("ingest", str(source), "--json", "--rate-limit", "0", "--no-journal")
+    assert orjson.loads(fresh.stdout)["created"] == 2
