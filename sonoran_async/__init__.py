@@ -48,7 +48,6 @@ from ._policies import (
     RateLimit,
     ReconcilePolicy,
     RetryPolicy,
-    V2Budgets,
 )
 from ._ratelimit import Limiter, LocalLimiter
 from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package only when used
@@ -57,6 +56,7 @@ from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
+from ._versions import V2Budgets
 
 __version__ = "0.1.0"
 

@@ -33,14 +33,14 @@ from ._flow import PendingBudget
 from ._lane import Lane
 from ._methods import EndpointMethods
 from ._models import Request
-from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
+from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter
 from ._reconcile import Reconciler
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, Transport
-from ._versions import limiter_for, wire_for
+from ._versions import V2Budgets, limiter_for, wire_for
 from ._wire import V1Wire
 
 logger = logging.getLogger("sonoran_async")

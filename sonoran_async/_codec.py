@@ -267,3 +267,8 @@ def reply_lines(body: bytes) -> list[str]:
     """The non-blank lines of a text reply, stripped (CRLF and padding tolerated)."""
     text = body.decode("utf-8", errors="replace")
     return [line for line in map(str.strip, text.splitlines()) if line]
+
+
+def quoted(text: str) -> str:
+    """`text` for an error message: repr'd, cut at 120 characters."""
+    return repr(text[:120] + ("..." if len(text) > 120 else ""))

@@ -39,12 +39,10 @@ from ._errors import (
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
-from ._wire import V1_BUCKET, HttpRequest
+from ._wire import HttpRequest
 
 logger = logging.getLogger("sonoran_async")
 
-#: v1 publishes one budget for every request type of a community.
-BUCKET = V1_BUCKET
 #: A 429 whose wait is unknown still waits this long at least, so waits add up.
 _MIN_RATE_LIMIT_WAIT = 0.05
 
@@ -120,7 +118,7 @@ class Delivery:
         clock: Clock,
         secret: bytes,
         stopped: Callable[[], SonoranError | None],
-        buckets: Mapping[str, str] | None = None,
+        buckets: Mapping[str, str],
     ) -> None:
         self._transport = transport
         # Our own transport takes the body as it is (its repr hides the key); another is
@@ -132,7 +130,7 @@ class Delivery:
         self._clock = clock
         self._secret = secret  # the key's bytes, cut out of every reply before it is read
         self._stopped = stopped  # the error that stopped the client, if one has
-        self._buckets = buckets or {}  # request type -> rate bucket (default: BUCKET)
+        self._buckets = buckets  # request type -> rate bucket (the wire's)
 
     def backoff(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**failures)] (or the ceiling
@@ -229,7 +227,7 @@ class Delivery:
             delay,
             extra={"sonoran_event": "rate_limited"},  # lets a front end sum these up
         )
-        bucket = self._buckets.get(endpoint.request_type, BUCKET)
+        bucket = self._buckets[endpoint.request_type]
         await self._limiter.rate_limited(bucket, delay)
         batch.waited += await self._limiter.acquire(bucket, allowed)
 
@@ -248,6 +246,6 @@ class Delivery:
         )
         await self._clock.sleep(delay)
         batch.waited += await self._limiter.acquire(
-            self._buckets.get(endpoint.request_type, BUCKET),
+            self._buckets[endpoint.request_type],
             max(self._policy.max_rate_limit_wait - batch.waited, 0.0),
         )

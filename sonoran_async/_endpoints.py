@@ -1,19 +1,23 @@
-"""The route table: every endpoint described once, as data.
+"""The route table: every endpoint described once, as data, for both API versions.
 
-A new endpoint is its request model (a `Request[Result]`), one row here and, if wanted, a
-thin named method on the client. Everything else — the client's typing and dispatch,
-batching, proof of success, retries, plan notes — is derived from the row.
+A new endpoint is its request model (a `Request[Result]`), one row here (its v1 route and,
+where v2 has the operation, its `V2Route`), its proof functions (`_proof.py`, and
+`_proof_v2.py` when a v2 reply needs a new kind of proof) and, if wanted, a thin named
+method on the client (`_methods.py`). The client's typing and dispatch, both wires,
+batching, the rate buckets and their default budgets, retries and plan notes are derived
+from the row.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from string import Formatter
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from . import _proof
+from . import _proof, _proof_v2
 from ._bridge import (
     AddCallNote,
     AttachUnits,
@@ -63,7 +67,46 @@ class Lookup:
 
 
 @attrs.frozen
+class V2Route:
+    """Where v2 has an operation: its REST route, as data.
+
+    The path template is relative to `v2/emergency/servers/{serverId}/`; its `{fields}`
+    are wire names filled from the request (serverId defaults to the client's). `query`
+    names the wire fields sent in the query string. A body is the object's other fields
+    (`body=True`), or, with `gather=(field, key)`, `{key: [field of each object]}`: the one
+    route where several callers' objects share a request. The proof reads the reply's JSON
+    document for one object (`_proof_v2`).
+    """
+
+    method: str
+    path: str
+    #: Reads the reply document for one object into its result, or raises `NoProof`.
+    proof: Callable[[Any, Any], Any]
+    #: Sonoran's published limit for this operation, per key, in requests per minute.
+    per_minute: float
+    query: tuple[str, ...] = ()
+    body: bool = False
+    gather: tuple[str, str] | None = None
+    #: Fields v2 always wants in the body, whatever the object says.
+    constant: Mapping[str, Any] = attrs.field(factory=dict)
+    #: Fields v2 cannot take, and why (a request that sets one is refused at submit).
+    unsupported: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def path_fields(self) -> tuple[str, ...]:
+        """The wire names the path template fills in (serverId always)."""
+        return ("serverId", *(name for _, name, _, _ in Formatter().parse(self.path) if name))
+
+
+#: v1 publishes one budget for every request type of a community: one rate bucket.
+V1_BUCKET = "v1"
+
+
+@attrs.frozen
 class Endpoint(Generic[RequestT, ResultT]):
+    """One endpoint: its v1 route (`POST <category>/<request type>`, the objects in the
+    envelope's `data` array, the fields below) and its v2 route (`v2`), if v2 has it."""
+
     request_type: str
     request: type[RequestT]
     #: Reads one object's reply part into its result, or raises `_proof.NoProof`.
@@ -90,14 +133,18 @@ class Endpoint(Generic[RequestT, ResultT]):
     #: How to find a create again through GET_CALLS; None: it cannot be.
     lookup: Lookup | None = None
     category: str = "emergency"
+    #: The v2 route, or None where v2 has no such operation.
+    v2: V2Route | None = None
 
     @property
     def path(self) -> str:
+        """The v1 path."""
         return f"{self.category}/{self.request_type.lower()}"
 
-    @property
-    def idempotent(self) -> bool:
-        return not self.creates
+    def bucket(self, api_version: int) -> str:
+        """The rate bucket of this endpoint's requests: v1 shares one budget, v2 limits
+        every operation on its own."""
+        return V1_BUCKET if api_version == 1 else f"v2:{self.request_type}"
 
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
@@ -109,9 +156,15 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.STANDARD,
         proof_all=_proof.emergency_calls_added,
         lookup=Lookup(CallType.EMERGENCY, ("caller", "location", "description", "isEmergency")),
+        v2=V2Route("POST", "calls/911", _proof_v2.created, per_minute=10, body=True),
     ),
     Endpoint[Remove911, None](
-        "REMOVE_911", Remove911, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+        "REMOVE_911",
+        Remove911,
+        _proof.acknowledged,
+        creates=False,
+        plan=Plan.STANDARD,
+        v2=V2Route("DELETE", "calls/911/{callId}", _proof_v2.names_own_call, per_minute=10),
     ),
     Endpoint[CallsQuery, CallsSnapshot](
         "GET_CALLS",
@@ -121,13 +174,40 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
+        v2=V2Route(
+            "GET",
+            "calls",
+            _proof_v2.snapshot,
+            per_minute=5,
+            query=("closedLimit", "closedOffset", "type"),
+        ),
     ),
-    # Its page says STANDARD, Sonoran's restrictions table says PLUS.
+    # Its page says STANDARD, Sonoran's restrictions table says PLUS. v2 closes many
+    # calls in one request: `{"callIds": [...]}`.
     Endpoint[CloseCall, None](
-        "CLOSE_CALL", CloseCall, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+        "CLOSE_CALL",
+        CloseCall,
+        _proof.acknowledged,
+        creates=False,
+        plan=Plan.STANDARD,
+        v2=V2Route(
+            "POST",
+            "dispatch-calls/close",
+            _proof_v2.listed_in_call_ids,
+            per_minute=20,
+            gather=("callId", "callIds"),
+        ),
     ),
+    # v2: a metaData sent replaces the stored one.
     Endpoint[DispatchEdit, None](
-        "EDIT_DISPATCH", DispatchEdit, _proof.dispatch_updated, creates=False, plan=Plan.PLUS
+        "EDIT_DISPATCH",
+        DispatchEdit,
+        _proof.dispatch_updated,
+        creates=False,
+        plan=Plan.PLUS,
+        v2=V2Route(
+            "PATCH", "dispatch-calls/{callId}", _proof_v2.names_own_call, per_minute=10, body=True
+        ),
     ),
     Endpoint[NewDispatch, int](
         "NEW_DISPATCH",
@@ -137,6 +217,16 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         lookup=Lookup(
             CallType.DISPATCH, ("title", "address", "postal", "code", "description", "priority")
+        ),
+        # v2 requires a target: an unassigned call (no community users).
+        v2=V2Route(
+            "POST",
+            "dispatch-calls",
+            _proof_v2.created,
+            per_minute=20,
+            body=True,
+            constant={"communityUserIds": []},
+            unsupported={"units": "v2 attaches no units by API id; leave units empty for v2"},
         ),
     ),
     # Sonoran: "group updates ... send every few seconds"; its one line proves them all.

@@ -1,15 +1,74 @@
-"""Choosing an API version: its wire and its default rate budget, checked once."""
+"""Choosing an API version: its wire and its default rate budget, checked once.
+
+This is the one place that knows which wires exist; everything else asks the wire.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
+import attrs
+
 from ._clock import Clock
-from ._policies import RateLimit, V2Budgets
+from ._endpoints import ENDPOINTS
+from ._policies import RateLimit
 from ._ratelimit import CommunityBound, Limiter, LocalLimiter
 from ._transport import Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
+
+#: Sonoran's published per-key limits of the v2 operations, requests per minute, read
+#: from the endpoint table (`V2Route.per_minute`).
+_PUBLISHED: Mapping[str, float] = {
+    e.request_type: e.v2.per_minute for e in ENDPOINTS if e.v2 is not None
+}
+
+
+@attrs.frozen(init=False)
+class V2Budgets:
+    """Requests per minute for each v2 operation: Sonoran's published per-key limits.
+
+    v2 limits every operation separately, so the client keeps one budget (rate bucket)
+    per operation. Override one by its request type in lower case:
+    `V2Budgets(call_911=8, get_calls=4)`; the others keep their published limit.
+    `burst=1` spaces requests evenly, which no window-based limit of the same rate
+    refuses; raise it only if the server's limit is known to allow bursts.
+    """
+
+    #: Request type (CALL_911, ...) -> requests per minute.
+    per_minute: Mapping[str, float]
+    burst: int
+
+    def __init__(self, *, burst: int = 1, **per_minute: float) -> None:
+        unknown = sorted(name for name in per_minute if name.upper() not in _PUBLISHED)
+        if unknown:
+            raise TypeError(f"V2Budgets() got unknown v2 operations: {', '.join(unknown)}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst <= 0:
+            raise ValueError(f"'burst' must be an int > 0: {burst!r}")
+        for name, rate in per_minute.items():
+            if not rate > 0:
+                raise ValueError(f"'{name}' must be > 0: {rate!r}")
+        rates = {kind: per_minute.get(kind.lower(), rate) for kind, rate in _PUBLISHED.items()}
+        self.__attrs_init__(MappingProxyType(rates), burst)
+
+    def __getattr__(self, name: str) -> float:
+        """`budgets.call_911`: one operation's requests per minute (as before the table)."""
+        try:
+            rates: Mapping[str, float] = object.__getattribute__(self, "per_minute")
+        except AttributeError:
+            raise AttributeError(name) from None
+        if not name.islower() or name.upper() not in rates:
+            raise AttributeError(name)
+        return rates[name.upper()]
+
+    def rates(self) -> dict[str, RateLimit]:
+        """Request type (CALL_911, ...) -> its rate."""
+        return {
+            kind: RateLimit(per_second=rate / 60, burst=self.burst)
+            for kind, rate in self.per_minute.items()
+        }
 
 
 def wire_for(
@@ -34,7 +93,7 @@ def limiter_for(
     """The limiter for `rate_limit`; `unset` means the version's own default (v1: about
     one request a second for everything; v2: the published per-operation limits). A
     shared limiter that keys its budget by community is told the client's id."""
-    v2 = isinstance(wire, V2Wire)
+    v2 = wire.api_version == 2
     if rate_limit is unset:
         rate_limit = V2Budgets() if v2 else RateLimit()
     if isinstance(rate_limit, V2Budgets):

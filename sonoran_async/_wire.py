@@ -52,6 +52,8 @@ class HttpRequest:
 class Wire(Protocol):
     """One API version's encoding of requests and reading of replies."""
 
+    #: 1 or 2.
+    api_version: int
     #: The rate bucket of each request type (`Limiter.acquire(bucket, ...)`).
     buckets: Mapping[str, str]
     #: Whether what the server does with several objects in one request is unknown and
@@ -89,12 +91,11 @@ class Wire(Protocol):
         ...
 
 
-#: v1 publishes one budget for every request type of a community.
-V1_BUCKET = "v1"
-
-
 class V1Wire:
     """The v1 envelope: every object of a batch in one `data` array, text replies."""
+
+    api_version = 1
+    learns_multi_object = True
 
     def __init__(self, community_id: str, api_key: str, server_id: int) -> None:
         self._server_id = server_id
@@ -102,8 +103,7 @@ class V1Wire:
             e.request_type: envelope_prefix(community_id, api_key, e.request_type)
             for e in ENDPOINTS
         }
-        self.buckets: Mapping[str, str] = {e.request_type: V1_BUCKET for e in ENDPOINTS}
-        self.learns_multi_object = True
+        self.buckets: Mapping[str, str] = {e.request_type: e.bucket(1) for e in ENDPOINTS}
         #: Models with a serverId the client's default fills in; types sending `data: []`.
         self._with_server = {
             e.request for e in ENDPOINTS if "server_id" in attrs.fields_dict(e.request)
