@@ -21,7 +21,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -38,10 +38,12 @@ from ._errors import (
 )
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
+from ._scrub import scrub_error
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 from ._wire import HttpRequest
 
 logger = logging.getLogger("sonoran_async")
+_E = TypeVar("_E", bound=BaseException)
 
 #: A 429 whose wait is unknown still waits this long at least, so waits add up.
 _MIN_RATE_LIMIT_WAIT = 0.05
@@ -128,7 +130,7 @@ class Delivery:
         self._policy = policy
         self._counters = counters
         self._clock = clock
-        self._secret = secret  # the key's bytes, cut out of every reply before it is read
+        self._secret = secret.decode()  # cut out of every error text shown to people
         self._stopped = stopped  # the error that stopped the client, if one has
         self._buckets = buckets  # request type -> rate bucket (the wire's)
 
@@ -182,7 +184,6 @@ class Delivery:
                 await self._back_off(endpoint, batch, failures, str(exc))
                 continue
             batch.on_wire = False
-            reply = reply.without(self._secret)
             status = reply.status
             if status == 429:
                 await self._wait_out_429(endpoint, batch, reply, failures)
@@ -198,6 +199,10 @@ class Delivery:
                     status=status,
                 )
             await self._back_off(endpoint, batch, failures, f"HTTP {status}")
+
+    def scrub(self, error: _E) -> _E:
+        """`error` with the key cut out of its text (echoed by some servers)."""
+        return scrub_error(error, self._secret)
 
     def _unknown(self, endpoint: Endpoint[Any, Any], objects: int, why: str) -> OutcomeUnknownError:
         self._counters.outcome_unknown += objects

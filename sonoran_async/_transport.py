@@ -30,12 +30,6 @@ class Reply:
     rate_limit_reset: str | None = None
     x_rate_limit_reset: str | None = None
 
-    def without(self, secret: bytes) -> Reply:
-        """The same reply with `secret` (the API key, echoed by some servers) cut out."""
-        if secret and secret in self.body:
-            return attrs.evolve(self, body=self.body.replace(secret, b"***"))
-        return self
-
 
 class Transport(Protocol):
     async def post(self, path: str, body: bytes) -> Reply:
