@@ -161,6 +161,7 @@ class SonoranClient(EndpointMethods):
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
         )
         self.api_version = api_version
+        self._clock = clock
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -224,6 +225,7 @@ class SonoranClient(EndpointMethods):
                 bucket=wire.buckets[endpoint.request_type],
                 max_wait=retry_policy.max_rate_limit_wait,
                 pending=self._pending,
+                clock=clock,
             )
             if not wire.coalesces(endpoint):
                 lane.single = True
@@ -291,7 +293,7 @@ class SonoranClient(EndpointMethods):
                 self._pending.give_back(1)
                 raise
         future: asyncio.Future[Any] = loop.create_future()
-        lane.put(Item(payload, request, token, future, loop.time()))
+        lane.put(Item(payload, request, token, future, self._clock.monotonic()))
         if cache is not None and single_flight:
             cache.remember(payload, future)
         elif cache is not None:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from ._batch import Batch, Item, fail, settle
+from ._clock import Clock, Timer, call_later
 from ._codec import ENVELOPE_SUFFIX
 from ._endpoints import Endpoint, Merge
 from ._errors import (
@@ -44,8 +45,10 @@ class Lane:
         bucket: str,
         max_wait: float,
         pending: PendingBudget,
+        clock: Clock,
     ) -> None:
         self.endpoint = endpoint
+        self._clock = clock
         self._prefix_size = prefix_size
         self._token_room = token_room  # bytes a create's token may add when it is sent
         self._max_payload = policy.max_bytes - prefix_size - token_room - len(ENVELOPE_SUFFIX)
@@ -67,8 +70,8 @@ class Lane:
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(policy.max_in_flight)
         self._pump: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._expiry: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None  # the max_delay window
+        self._expiry: Timer | None = None  # the delivery_timeout of the oldest item
         self._sending: set[asyncio.Task[None]] = set()
         self._shared: dict[bytes, asyncio.Future[Any]] = {}
         self._flushing = 0  # flush()/aclose() calls under way: send now, ignore max_delay
@@ -107,7 +110,7 @@ class Lane:
             item.future.add_done_callback(lambda done: self._forget_shared(payload, done))
         timeout = self._delivery_timeout
         if timeout is not None and self._expiry is None:
-            self._expiry = asyncio.get_running_loop().call_later(timeout, self._expire)
+            self._expiry = call_later(self._clock, timeout, self._expire)
         if self._pump is not None:
             return  # the running pump takes it
         if self._is_due():
@@ -115,7 +118,7 @@ class Lane:
             # this tick, so items enqueued together (a gather) leave together.
             self._start_pump()
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
+            self._timer = call_later(self._clock, self._policy.max_delay, self._kick)
 
     def _supersede(self, item: Item) -> None:
         """Conflation: a newer update of the same thing replaces a queued older one, whose
@@ -155,7 +158,7 @@ class Lane:
             or policy.max_delay == 0
             or len(self._queue) >= policy.max_items
             or self._queued_bytes + self._prefix_size >= policy.max_bytes
-            or _now() - self._queue[0].enqueued_at >= policy.max_delay
+            or self._clock.monotonic() - self._queue[0].enqueued_at >= policy.max_delay
         )
 
     def _kick(self) -> None:
@@ -173,9 +176,9 @@ class Lane:
         try:
             while self._queue or self._resend:
                 if not self._is_due():
-                    wait = self._policy.max_delay - (_now() - self._queue[0].enqueued_at)
-                    loop = asyncio.get_running_loop()
-                    self._timer = loop.call_later(max(wait, 0.0), self._kick)
+                    age = self._clock.monotonic() - self._queue[0].enqueued_at
+                    wait = max(self._policy.max_delay - age, 0.0)
+                    self._timer = call_later(self._clock, wait, self._kick)
                     return
                 await self._slots.acquire()
                 try:
@@ -247,7 +250,7 @@ class Lane:
         self._expiry = None
         timeout = self._policy.delivery_timeout
         assert timeout is not None
-        deadline = _now() - timeout
+        deadline = self._clock.monotonic() - timeout
         queue = self._queue
         expired = 0
         while queue and queue[0].enqueued_at <= deadline:
@@ -265,15 +268,11 @@ class Lane:
         self._pending.give_back(expired)
         if queue:
             delay = queue[0].enqueued_at - deadline
-            self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+            self._expiry = call_later(self._clock, delay, self._expire)
 
     @property
     def queued(self) -> int:
         return len(self._queue) + len(self._resend)
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._sending)
 
     async def drain(self) -> None:
         """Send everything queued now (ignoring max_delay) and wait until it is answered."""
@@ -313,10 +312,6 @@ class Lane:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _now() -> float:
-    return asyncio.get_running_loop().time()
 
 
 def _copy_outcome(source: asyncio.Future[Any], target: asyncio.Future[Any]) -> None:
