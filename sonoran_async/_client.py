@@ -19,8 +19,8 @@ from ._batch import Batch, Item
 from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
 from ._codec import converter, token_room
-from ._delivery import Counters, Delivery
-from ._endpoints import ENDPOINTS, GET_CALLS, Endpoint, Merge, describe_requests
+from ._delivery import Delivery
+from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, Merge, describe_requests
 from ._enums import Plan
 from ._errors import (
     ClientClosedError,
@@ -38,7 +38,7 @@ from ._ratelimit import Limiter
 from ._reconcile import Reconciler
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
-from ._stats import ClientStats
+from ._stats import ClientStats, Counters
 from ._transport import AiohttpTransport, Transport
 from ._versions import V2Budgets, limiter_for, wire_for
 from ._wire import V1Wire
@@ -367,8 +367,7 @@ class SonoranClient(EndpointMethods):
         await self.aclose()
 
     def _not_taken(self, request: object) -> TypeError:
-        known = {e.request: e for e in ENDPOINTS}
-        endpoint = known.get(type(request))
+        endpoint = FOR_REQUEST.get(type(request))
         if endpoint is not None:
             return TypeError(
                 f"{endpoint.request_type} is not part of API version {self.api_version}"

@@ -26,7 +26,7 @@ class Clock(Protocol):
 
 
 class Timer(Protocol):
-    def cancel(self) -> None: ...
+    def cancel(self) -> object: ...
 
 
 class SystemClock:

@@ -19,11 +19,8 @@ import logging
 import math
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
-
-import attrs
 
 from ._batch import Batch
 from ._clock import Clock
@@ -39,6 +36,7 @@ from ._errors import (
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._scrub import scrub_error
+from ._stats import Counters
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 from ._wire import HttpRequest
 
@@ -47,20 +45,6 @@ _E = TypeVar("_E", bound=BaseException)
 
 #: A 429 whose wait is unknown still waits this long at least, so waits add up.
 _MIN_RATE_LIMIT_WAIT = 0.05
-
-
-@attrs.define
-class Counters:
-    """Mutable running totals behind `SonoranClient.stats`."""
-
-    requests: int = 0
-    items: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    resent: int = 0
-    outcome_unknown: int = 0
-    reconciliations: int = 0
-    batch_sizes: Counter[int] = attrs.Factory(Counter)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

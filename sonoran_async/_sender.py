@@ -19,7 +19,7 @@ from typing import Any
 
 from ._batch import Batch, BatchStatus, Item
 from ._codec import with_token
-from ._delivery import Counters, Delivery
+from ._delivery import Delivery
 from ._endpoints import Endpoint
 from ._errors import (
     ClientClosedError,
@@ -32,6 +32,7 @@ from ._lane import Lane
 from ._outcomes import Proven, Refused, Shape, Unanswered, Unproven
 from ._reconcile import Found, Reconciler
 from ._state import Lifecycle
+from ._stats import Counters
 from ._wire import Wire
 
 logger = logging.getLogger("sonoran_async")

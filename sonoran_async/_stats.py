@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
-    from ._delivery import Counters
     from ._lane import Lane
     from ._sender import Sender
+
+
+@attrs.define
+class Counters:
+    """Mutable running totals behind `SonoranClient.stats`."""
+
+    requests: int = 0
+    items: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    resent: int = 0
+    outcome_unknown: int = 0
+    reconciliations: int = 0
+    batch_sizes: Counter[int] = attrs.Factory(Counter)
 
 
 @attrs.frozen(kw_only=True)
