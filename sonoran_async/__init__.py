@@ -55,7 +55,7 @@ from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats
-from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
+from ._transport import AiohttpTransport, PostTransport, Reply, RequestTransport, Transport
 from ._versions import V2Budgets
 
 __version__ = "0.1.0"
@@ -120,6 +120,7 @@ __all__ = [
     "Remove911",
     "Reply",
     "RequestTransport",
+    "PostTransport",
     "RetryPolicy",
     "ServerNotFoundError",
     "SonoranClient",

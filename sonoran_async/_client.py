@@ -39,8 +39,8 @@ from ._reconcile import Reconciler
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats, Counters
-from ._transport import AiohttpTransport, Transport
-from ._versions import V2Budgets, limiter_for, wire_for
+from ._transport import AiohttpTransport, PostTransport, Transport
+from ._versions import V2Budgets, limiter_for, transport_for, wire_for
 from ._wire import V1Wire
 
 logger = logging.getLogger("sonoran_async")
@@ -119,7 +119,7 @@ class SonoranClient(EndpointMethods):
         timeout: float | None = _UNSET,
         delivery_timeout: float | None = _UNSET,
         close_timeout: float = 10.0,
-        transport: Transport | None = None,
+        transport: Transport | PostTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
         api_version: int = 1,
         calls_cache_max_age: float | None = None,
@@ -155,7 +155,7 @@ class SonoranClient(EndpointMethods):
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
-        wire = self._wire = wire_for(api_version, community_id, key.value, server_id, transport)
+        wire = self._wire = wire_for(api_version, community_id, key.value, server_id)
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
         self._calls_cache = (
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
@@ -166,8 +166,14 @@ class SonoranClient(EndpointMethods):
         self._base_url = base_url
         self._server_id = server_id
         self._policy = policy
-        self._transport: Transport = transport or AiohttpTransport(
-            base_url, session=session, timeout=_DEFAULT_TIMEOUT if timeout is _UNSET else timeout
+        self._transport: Transport = (
+            transport_for(transport, wire)
+            if transport is not None
+            else AiohttpTransport(
+                base_url,
+                session=session,
+                timeout=_DEFAULT_TIMEOUT if timeout is _UNSET else timeout,
+            )
         )
         self._close_timeout = close_timeout
         self._counters = Counters()

@@ -257,7 +257,8 @@ def redacted(body: bytes) -> str:
     """A body for debug logs: the same JSON with the key replaced."""
     try:
         envelope = orjson.loads(bytes(body))
-        envelope["key"] = "***"
+        if "key" in envelope:  # a v1 envelope (v2 bodies carry no key)
+            envelope["key"] = "***"
         return orjson.dumps(envelope).decode()
     except (orjson.JSONDecodeError, TypeError, KeyError):
         return "<unparseable body>"

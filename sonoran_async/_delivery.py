@@ -20,7 +20,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from ._batch import Batch
 from ._clock import Clock
@@ -37,7 +37,7 @@ from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._scrub import scrub_error
 from ._stats import Counters
-from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
+from ._transport import JSON_HEADERS, Reply, Transport
 from ._wire import HttpRequest
 
 logger = logging.getLogger("sonoran_async")
@@ -107,9 +107,6 @@ class Delivery:
         buckets: Mapping[str, str],
     ) -> None:
         self._transport = transport
-        # Our own transport takes the body as it is (its repr hides the key); another is
-        # handed plain bytes, which every JSON library reads (orjson refuses subclasses).
-        self._plain_bodies = not isinstance(transport, AiohttpTransport)
         self._limiter = limiter
         self._policy = policy
         self._counters = counters
@@ -128,7 +125,9 @@ class Delivery:
         self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch
     ) -> Reply:
         """POST a v1 body to the endpoint's path (see `send`)."""
-        return await self.send(endpoint, HttpRequest("POST", endpoint.path, body), batch)
+        return await self.send(
+            endpoint, HttpRequest("POST", endpoint.path, body, JSON_HEADERS), batch
+        )
 
     async def send(self, endpoint: Endpoint[Any, Any], request: HttpRequest, batch: Batch) -> Reply:
         """Send until there is an answer worth reading (2xx, 3xx, or a 4xx but 429), with
@@ -144,20 +143,13 @@ class Delivery:
                 raise for_caller(stopped)
             counters.requests += 1
             if logger.isEnabledFor(logging.DEBUG):
-                shown = redacted(request.body) if request.plain_post and request.body else ""
+                shown = redacted(request.body) if request.body else ""
                 logger.debug("%s %s (%d objects) %s", request.method, request.path, objects, shown)
             batch.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
-                if request.plain_post:
-                    assert request.body is not None
-                    body = request.body
-                    reply = await self._transport.post(
-                        request.path, bytes(body) if self._plain_bodies else body
-                    )
-                else:
-                    reply = await cast(RequestTransport, self._transport).request(
-                        request.method, request.path, request.body, request.headers
-                    )
+                reply = await self._transport.request(
+                    request.method, request.path, request.body, request.headers
+                )
             except TransportError as exc:
                 batch.on_wire = False
                 if exc.request_sent and endpoint.creates:

@@ -5,9 +5,10 @@ This is the one place that knows which wires exist; everything else asks the wir
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -15,7 +16,7 @@ from ._clock import Clock
 from ._endpoints import ENDPOINTS
 from ._policies import RateLimit
 from ._ratelimit import CommunityBound, Limiter, LocalLimiter
-from ._transport import Transport
+from ._transport import PostOnly, PostTransport, Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
 
@@ -71,20 +72,28 @@ class V2Budgets:
         }
 
 
-def wire_for(
-    api_version: int,
-    community_id: str,
-    api_key: str,
-    server_id: int,
-    transport: Transport | None,
-) -> Wire:
+def wire_for(api_version: int, community_id: str, api_key: str, server_id: int) -> Wire:
     if api_version == 1:
         return V1Wire(community_id, api_key, server_id)
     if api_version != 2:
         raise ValueError(f"api_version must be 1 or 2, got {api_version!r}")
-    if transport is not None and not callable(getattr(transport, "request", None)):
-        raise TypeError("api_version=2 needs a transport with request(method, path, body, headers)")
     return V2Wire(api_key, server_id)
+
+
+def transport_for(given: Transport | PostTransport, wire: Wire) -> Transport:
+    """A caller's transport behind the one entry point, `request()`. One with only
+    `post()` still works for v1 (deprecated); v2 needs `request()`."""
+    if callable(getattr(given, "request", None)):
+        return cast(Transport, given)
+    if wire.api_version != 1:
+        raise TypeError("api_version=2 needs a transport with request(method, path, body, headers)")
+    warnings.warn(
+        "a transport with only post(path, body) is deprecated; give it "
+        "request(method, path, body, headers) (the one entry point)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return PostOnly(cast(PostTransport, given))
 
 
 def limiter_for(

@@ -17,7 +17,7 @@ from ._batch import Item
 from ._codec import RequestBody, assemble, encode_object, envelope_prefix
 from ._endpoints import ENDPOINTS, Endpoint
 from ._outcomes import Reading, read_reply
-from ._transport import Reply
+from ._transport import JSON_HEADERS, Reply
 
 
 class SecretHeaders(dict[str, str]):
@@ -42,11 +42,6 @@ class HttpRequest:
     path: str
     body: RequestBody | None
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=_hidden)
-
-    @property
-    def plain_post(self) -> bool:
-        """What every `Transport` can send through `post(path, body)`."""
-        return self.method == "POST" and not self.headers and self.body is not None
 
 
 class Wire(Protocol):
@@ -133,7 +128,7 @@ class V1Wire:
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
         body = assemble(self.prefixes[endpoint.request_type], [item.payload for item in items])
-        return HttpRequest("POST", endpoint.path, body)
+        return HttpRequest("POST", endpoint.path, body, JSON_HEADERS)
 
     def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
         return read_reply(endpoint, requests, reply.status, reply.body)

@@ -4,6 +4,7 @@ clock, a five-second window takes no real time."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 import pytest
 
@@ -36,7 +37,9 @@ async def test_a_max_delay_window_waits_on_the_clock() -> None:
 
 
 class LocationServer(ScriptedServer):
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         self.requests.append({"path": path})
         return Reply(200, b"UNIT LOCATION UPDATED")
 
@@ -58,3 +61,28 @@ async def test_a_delivery_timeout_fires_on_the_clock() -> None:
             await future
     assert server.requests == []  # it was never sent
     assert 1.0 in clock.sleeps
+
+
+class PostOnlyServer:
+    """A transport of the old shape: only `post(path, body)`."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.bodies.append(body)
+        return Reply(200, b"EMERGENCY CALL ADDED ID: 3")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_post_only_transport_still_works_deprecated() -> None:
+    server = PostOnlyServer()
+    with pytest.warns(DeprecationWarning, match="request"):
+        cad = SonoranClient("c", "k", transport=server, rate_limit=None)
+    async with cad:
+        assert await cad.call_911(Call911(caller="a", location="b")) == 3
+    assert type(server.bodies[0]) is bytes  # plain bytes, as before
+    with pytest.raises(TypeError, match="api_version=2"):
+        SonoranClient("c", "k", transport=server, api_version=2)
