@@ -41,7 +41,6 @@ from ._state import ClientState, Lifecycle
 from ._stats import ClientStats, Counters
 from ._transport import AiohttpTransport, PostTransport, Transport
 from ._versions import V2Budgets, limiter_for, transport_for, wire_for
-from ._wire import V1Wire
 
 logger = logging.getLogger("sonoran_async")
 
@@ -192,8 +191,8 @@ class SonoranClient(EndpointMethods):
             stopped=self._lifecycle.stopped,
             buckets=wire.buckets,
         )
-        if not isinstance(wire, V1Wire):
-            reconcile = None  # v2 creates never share a request: nothing to look up
+        if not wire.learns_multi_object:
+            reconcile = None  # creates never share a request (v2): nothing to look up
         self._token_key = reconcile.token_key if reconcile is not None else None
         run = secrets.token_hex(6)  # tokens are unique per client run, then counted
         tokens = (f"{run}-{n:x}" for n in itertools.count())
@@ -203,7 +202,7 @@ class SonoranClient(EndpointMethods):
                 wire.prefixes[GET_CALLS.request_type],
                 self._token_key,
             )
-            if reconcile is not None and isinstance(wire, V1Wire)
+            if reconcile is not None
             else None
         )
         self._pending = PendingBudget(policy.max_pending)

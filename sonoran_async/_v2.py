@@ -41,6 +41,7 @@ class V2Wire:
 
     learns_multi_object = False
     api_version = 2
+    prefixes: Mapping[str, RequestBody] = {}
 
     def __init__(self, api_key: str, server_id: int) -> None:
         self._server_id = server_id

@@ -53,7 +53,11 @@ class Wire(Protocol):
     buckets: Mapping[str, str]
     #: Whether what the server does with several objects in one request is unknown and
     #: must be learned (v1's `data` array); False where the API defines it (v2's close).
+    #: Creates share requests only where it is True: only then is there reconciling.
     learns_multi_object: bool
+    #: Request type -> the v1 envelope up to `data` (what GET_CALLS look-ups send);
+    #: empty for v2.
+    prefixes: Mapping[str, RequestBody]
 
     def encode(
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
@@ -94,7 +98,7 @@ class V1Wire:
 
     def __init__(self, community_id: str, api_key: str, server_id: int) -> None:
         self._server_id = server_id
-        self.prefixes: dict[str, RequestBody] = {
+        self.prefixes: Mapping[str, RequestBody] = {
             e.request_type: envelope_prefix(community_id, api_key, e.request_type)
             for e in ENDPOINTS
         }
