@@ -10,6 +10,7 @@ they are re-sent, by the caller of this function).
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -83,11 +84,16 @@ def read_reply(
         return _read_error(status, body, n)
     if endpoint.json_reply:
         return _read_json(endpoint, requests, body)
-    if endpoint.proof_all is not None and (values := endpoint.proof_all(body, n)) is not None:
+    if (
+        endpoint.proof_all is not None
+        and (values := endpoint.proof_all(body, n)) is not None
+        and len(set(values)) == n
+    ):
         return Reading(Shape.LINES, list(map(Proven, values)))
     lines = reply_lines(body)
     if len(lines) == n:
-        return Reading(Shape.LINES, _read_lines(endpoint, requests, lines, status))
+        outcomes = _read_lines(endpoint, requests, lines, status)
+        return Reading(Shape.LINES, _one_object_per_id(outcomes) if endpoint.creates else outcomes)
     if not lines:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} with an empty body"), n))
     if len(lines) == 1 and endpoint.one_line_for_all:
@@ -128,6 +134,20 @@ def _read_lines(
         except NoProof:
             outcomes.append(_read_part(endpoint, request, line, status))
     return outcomes
+
+
+def _one_object_per_id(outcomes: list[Outcome]) -> list[Outcome]:
+    """Within one reply an id proves at most one object: an id named on several lines
+    proves none of them (which object it is cannot be told)."""
+    seen = Counter(o.value for o in outcomes if type(o) is Proven)
+    if all(count == 1 for count in seen.values()):
+        return outcomes
+    return [
+        Unproven(f"the reply names id {o.value} for {seen[o.value]} objects")
+        if type(o) is Proven and seen[o.value] > 1
+        else o
+        for o in outcomes
+    ]
 
 
 def _read_part(endpoint: Endpoint[Any, Any], request: Any, part: Any, status: int) -> Outcome:

@@ -7,8 +7,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
-from sonoran_async import ApiError, Call911, Reply, SonoranClient
+import pytest
+
+from sonoran_async import (
+    ApiError,
+    ApiNotEnabledError,
+    Call911,
+    EndpointNotEnabledError,
+    InvalidApiKeyError,
+    MissingEditableFieldsError,
+    OutcomeUnknownError,
+    ProtocolError,
+    Reply,
+    SetCallPrimary,
+    SonoranClient,
+)
 from sonoran_async.emulator import Emulator
 
 from .conftest import FAST_RETRY
@@ -49,3 +64,88 @@ async def test_item6_the_key_is_still_cut_out_of_error_texts() -> None:
         except ApiError as exc:
             error = exc
     assert key not in str(error) and key not in error.text and "***" in error.text
+
+
+class _Fixed:
+    """Answers every request with one status and body; counts requests."""
+
+    def __init__(self, body: bytes, status: int = 200) -> None:
+        self.body, self.status, self.requests = body, status, 0
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.requests += 1
+        await asyncio.sleep(0)
+        return Reply(self.status, self.body)
+
+    async def aclose(self) -> None:
+        return None
+
+
+_ACK_ACTIONS: dict[str, Callable[[SonoranClient], Awaitable[None]]] = {
+    "remove_911": lambda cad: cad.remove_911(5),
+    "close_call": lambda cad: cad.close_call(5),
+    "set_call_primary": lambda cad: cad.set_call_primary(SetCallPrimary(call_id=5, primary=3)),
+}
+
+
+@pytest.mark.parametrize("kind", list(_ACK_ACTIONS))
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("API IS NOT ENABLED FOR THIS COMMUNITY", ApiNotEnabledError),
+        ("API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY", EndpointNotEnabledError),
+        ("INVALID API KEY", InvalidApiKeyError),
+        ("Missing editable dispatch fields", MissingEditableFieldsError),
+        ("Too Many Requests", ProtocolError),
+        ("no healthy upstream", ProtocolError),
+        ("upstream connect error or disconnect/reset before headers", ProtocolError),
+        ("Service Temporarily Unavailable", ProtocolError),
+        ("Under maintenance, back soon", ProtocolError),
+        ("Rate limit exceeded", ProtocolError),
+    ],
+)
+async def test_item3_an_error_line_is_never_an_acknowledgement(
+    kind: str, body: str, error: type[Exception]
+) -> None:
+    server = _Fixed(body.encode())
+    async with SonoranClient("c", "k3y", transport=server, rate_limit=None, retry=None) as cad:
+        with pytest.raises(error):
+            await _ACK_ACTIONS[kind](cad)
+        if getattr(error, "fatal", False):  # a fatal error stops the client
+            with pytest.raises(error):
+                await cad.remove_911(6)
+            assert server.requests == 1
+
+
+@pytest.mark.parametrize("kind", list(_ACK_ACTIONS))
+async def test_item3_plain_acknowledgements_still_succeed(kind: str) -> None:
+    body = {"remove_911": "API ID(s) set!", "close_call": "UNITS ATTACHED"}.get(
+        kind, "CALL 5 PRIMARY SET TO 3"
+    )
+    async with SonoranClient("c", "k3y", transport=_Fixed(body.encode()), rate_limit=None) as cad:
+        await _ACK_ACTIONS[kind](cad)
+
+
+async def test_item4_an_id_proves_at_most_one_object_of_a_reply() -> None:
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7\n"
+                    b"EMERGENCY CALL ADDED ID: 7")
+    async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
+        outcomes = await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+            return_exceptions=True,
+        )
+    assert server.requests == 1
+    assert all(isinstance(o, OutcomeUnknownError) for o in outcomes), outcomes
+
+
+async def test_item4_distinct_ids_still_prove_each_object() -> None:
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 8\n"
+                    b"EMERGENCY CALL ADDED ID: 7")
+    async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
+        outcomes = await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+            return_exceptions=True,
+        )
+    assert outcomes[1] == 8
+    assert isinstance(outcomes[0], OutcomeUnknownError)
+    assert isinstance(outcomes[2], OutcomeUnknownError)
