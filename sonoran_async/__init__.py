@@ -41,6 +41,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._habits import MultiObject
 from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911, Request
 from ._policies import (
     TOKEN_KEY,
@@ -52,7 +53,6 @@ from ._policies import (
 from ._ratelimit import Limiter, LocalLimiter
 from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package only when used
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
-from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats
 from ._transport import AiohttpTransport, PostTransport, Reply, RequestTransport, Transport

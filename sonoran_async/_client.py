@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import itertools
 import logging
-import secrets
 import warnings
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -15,10 +12,10 @@ from typing import Any, Final, Self, TypeVar
 import aiohttp
 import attrs
 
-from ._batch import Batch, Item
+from ._batch import Item
 from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import converter, token_room
+from ._codec import converter
 from ._delivery import Delivery
 from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, Merge, describe_requests
 from ._enums import Plan
@@ -30,6 +27,7 @@ from ._errors import (
     ValidationError,
 )
 from ._flow import PendingBudget
+from ._habits import Habit
 from ._lane import Lane
 from ._methods import EndpointMethods
 from ._models import Request
@@ -37,8 +35,10 @@ from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter
 from ._reconcile import Reconciler
 from ._sender import Sender
+from ._settle import Settler
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats, Counters
+from ._tokens import Tokens
 from ._transport import AiohttpTransport, PostTransport, Transport
 from ._versions import V2Budgets, limiter_for, transport_for, wire_for
 
@@ -83,9 +83,8 @@ class _Route:
 
 def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
     error = EndpointNotEnabledError(0, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY")
-    needs = endpoint.plan.name.replace("_", " ")
     error.add_note(
-        f"refused before sending: {endpoint.request_type} needs the {needs} plan or higher, "
+        f"refused before sending: {endpoint.plan_needed}, "
         f"and the community's plan is {plan.name.replace('_', ' ')}"
     )
     return error
@@ -194,8 +193,7 @@ class SonoranClient(EndpointMethods):
         if not wire.learns_multi_object:
             reconcile = None  # creates never share a request (v2): nothing to look up
         self._token_key = reconcile.token_key if reconcile is not None else None
-        run = secrets.token_hex(6)  # tokens are unique per client run, then counted
-        tokens = (f"{run}-{n:x}" for n in itertools.count())
+        tokens = Tokens(self._token_key) if self._token_key is not None else None
         reconciler = (
             Reconciler(
                 self._delivery.exchange,
@@ -208,7 +206,6 @@ class SonoranClient(EndpointMethods):
         self._pending = PendingBudget(policy.max_pending)
         self._plan = plan
         self._lanes: dict[str, Lane] = {}
-        self._senders: dict[str, Sender] = {}
         self._routes: dict[type[Any], _Route] = {}
         unknown = set(batch_overrides or ()) - {e.request_type for e in ENDPOINTS}
         if unknown:
@@ -219,33 +216,37 @@ class SonoranClient(EndpointMethods):
             own = (batch_overrides or {}).get(endpoint.request_type)
             if own is None:
                 own = endpoint.batch if batch is not None and endpoint.batch else policy
-            token_key = self._token_key if endpoint.lookup is not None else None
+            marks = tokens if endpoint.lookup is not None else None  # creates found again
+            sender = Sender(
+                endpoint,
+                wire,
+                delivery=self._delivery,
+                settler=Settler(endpoint, self._counters, self._lifecycle, self._delivery.scrub),
+                habit=Habit(
+                    endpoint,
+                    learns=wire.learns_multi_object,
+                    reconcilable=endpoint.lookup is not None and reconciler is not None,
+                ),
+                reconciler=reconciler,
+                counters=self._counters,
+                tokens=marks,
+            )
             lane = Lane(
                 endpoint,
                 wire.overhead(endpoint),
                 own,
-                token_room=token_room(token_key) if token_key is not None else 0,
-                send=functools.partial(self._send, endpoint.request_type),
+                token_room=marks.room if marks is not None else 0,
+                sender=sender,
+                shares_requests=wire.coalesces(endpoint),
                 limiter=self._limiter,
                 bucket=wire.buckets[endpoint.request_type],
                 max_wait=retry_policy.max_rate_limit_wait,
                 pending=self._pending,
                 clock=clock,
             )
-            if not wire.coalesces(endpoint):
-                lane.single = True
             self._lanes[endpoint.request_type] = lane
-            self._routes[endpoint.request] = _Route(endpoint, lane, token_key)
-            self._senders[endpoint.request_type] = Sender(
-                endpoint,
-                wire,
-                lane,
-                delivery=self._delivery,
-                reconciler=reconciler,
-                counters=self._counters,
-                lifecycle=self._lifecycle,
-                tokens=tokens if token_key is not None else None,
-                token_key=token_key,
+            self._routes[endpoint.request] = _Route(
+                endpoint, lane, marks.key if marks is not None else None
             )
 
     def __repr__(self) -> str:  # the key stays out
@@ -328,7 +329,7 @@ class SonoranClient(EndpointMethods):
 
     @property
     def stats(self) -> ClientStats:
-        return ClientStats.of(self._counters, self._lanes.values(), self._senders.values())
+        return ClientStats.of(self._counters, self._lanes.values())
 
     async def flush(self) -> None:
         """Send everything queued now and wait until every reply is in."""
@@ -378,9 +379,6 @@ class SonoranClient(EndpointMethods):
                 f"{endpoint.request_type} is not part of API version {self.api_version}"
             )
         return TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
-
-    async def _send(self, request_type: str, batch: Batch) -> None:
-        await self._senders[request_type].send(batch)
 
     def _fail_queued(self, error: SonoranError) -> None:
         for lane in self._lanes.values():

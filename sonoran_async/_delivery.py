@@ -36,6 +36,7 @@ from ._errors import (
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._scrub import scrub_error
+from ._settle import outcome_unknown
 from ._stats import Counters
 from ._transport import JSON_HEADERS, Reply, Transport
 from ._wire import HttpRequest
@@ -181,11 +182,7 @@ class Delivery:
         return scrub_error(error, self._secret)
 
     def _unknown(self, endpoint: Endpoint[Any, Any], objects: int, why: str) -> OutcomeUnknownError:
-        self._counters.outcome_unknown += objects
-        return OutcomeUnknownError(
-            f"{endpoint.request_type}: {why}; it may have been applied, so it was not "
-            "re-sent (check GET_CALLS)"
-        )
+        return outcome_unknown(self._counters, endpoint, why, objects)
 
     async def _wait_out_429(
         self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, failures: int

@@ -141,6 +141,11 @@ class Endpoint(Generic[RequestT, ResultT]):
         """The v1 path."""
         return f"{self.category}/{self.request_type.lower()}"
 
+    @property
+    def plan_needed(self) -> str:
+        """`EDIT_DISPATCH needs the PLUS plan or higher`, for error notes."""
+        return f"{self.request_type} needs the {self.plan.name.replace('_', ' ')} plan or higher"
+
     def bucket(self, api_version: int) -> str:
         """The rate bucket of this endpoint's requests: v1 shares one budget, v2 limits
         every operation on its own."""

@@ -5,15 +5,18 @@ waited `max_delay`, or, with `max_delay=0`, at the end of the loop tick in which
 arrived. While every in-flight slot is busy or the rate budget has no slot, items keep
 accumulating and leave together: under load, batches grow by themselves.
 
-Per item the hot path is one deque append and one future; no task, no log record. What
-happens to a batch once it leaves is the sender's business (`_sender.py`).
+Per item the hot path is one deque append and one future; no task, no log record. The
+lane owns its sender: what happens to a batch once it leaves is the sender's business
+(`_sender.py`), and the `Verdict` it returns says what comes back to the lane (objects
+to send again alone; one object per request from now on).
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
 from ._batch import Batch, Item, fail, settle
@@ -30,6 +33,18 @@ from ._errors import (
 from ._flow import PendingBudget
 from ._policies import BatchPolicy
 from ._ratelimit import Limiter
+from ._sender import Sender, Verdict
+
+
+class Packing(enum.Enum):
+    """How many objects one request of a lane carries."""
+
+    #: Several callers' objects, up to the policy's `max_items` and `max_bytes`.
+    SHARED = "shared"
+    #: One object per request: coalescing is off for the type (`max_items=1`, single
+    #: flight, a v2 route without a gathered body), or the server answered several
+    #: objects in a way that could not be matched (the sender's verdict).
+    ONE_PER_REQUEST = "one_per_request"
 
 
 class Lane:
@@ -40,7 +55,8 @@ class Lane:
         policy: BatchPolicy,
         *,
         token_room: int,
-        send: Callable[[Batch], Awaitable[None]],
+        sender: Sender,
+        shares_requests: bool,
         limiter: Limiter,
         bucket: str,
         max_wait: float,
@@ -57,14 +73,16 @@ class Lane:
         self._newest: dict[Hashable, Item] | None = {} if endpoint.merge is Merge.CONFLATE else None
         self._delivery_timeout = policy.delivery_timeout
         self._policy = policy
-        self._send = send
+        self.sender = sender
         self._limiter = limiter
         self._bucket = bucket
         self._max_wait = max_wait
         self._pending = pending
-        #: One object per request: coalescing off for this type, or switched off after
-        #: the server answered several objects in a way that could not be matched.
-        self.single = endpoint.merge is Merge.SINGLE_FLIGHT or policy.max_items == 1
+        shares = (
+            shares_requests and endpoint.merge is not Merge.SINGLE_FLIGHT and policy.max_items > 1
+        )
+        self.packing = Packing.SHARED if shares else Packing.ONE_PER_REQUEST
+        self.fell_back = False  # one object per request since the server's ambiguous reply
         self._queue: deque[Item] = deque()
         self._resend: deque[Item] = deque()  # already counted out of `pending`
         self._queued_bytes = 0
@@ -131,9 +149,10 @@ class Lane:
             settle(older.future, self.endpoint.superseded)
         self._newest[key] = item
 
-    def resend(self, items: list[Item]) -> None:
+    def _resend_alone(self, items: tuple[Item, ...]) -> None:
         """Send these again, one per request (a re-send after proof they were not applied,
-        or of an idempotent object whose reply could not be matched)."""
+        of an idempotent object whose reply could not be matched, or of one that could
+        not share its batch's request)."""
         self._resend.extend(items)
         if self._pump is None:
             self._start_pump()
@@ -154,7 +173,7 @@ class Lane:
         policy = self._policy
         return (
             self._flushing > 0
-            or self.single
+            or self.packing is Packing.ONE_PER_REQUEST
             or policy.max_delay == 0
             or len(self._queue) >= policy.max_items
             or self._queued_bytes + self._prefix_size >= policy.max_bytes
@@ -204,9 +223,19 @@ class Lane:
 
     async def _send_then_release(self, batch: Batch) -> None:
         try:
-            await self._send(batch)
+            verdict = await self.sender.send(batch)
         finally:
             self._slots.release()
+        self._follow(verdict)
+
+    def _follow(self, verdict: Verdict) -> None:
+        """What the sender says comes back to the lane: the one place packing changes
+        after the lane is made."""
+        if verdict.one_per_request and self.packing is Packing.SHARED:
+            self.packing = Packing.ONE_PER_REQUEST
+            self.fell_back = True
+        if verdict.resend:
+            self._resend_alone(verdict.resend)
 
     def _take(self) -> Batch | None:
         """The next batch: re-sends first (one each), then up to the size limits."""
@@ -214,7 +243,7 @@ class Lane:
             item = self._resend.popleft()
             if not item.future.done():
                 return Batch([item])
-        limit = 1 if self.single else self._policy.max_items
+        limit = 1 if self.packing is Packing.ONE_PER_REQUEST else self._policy.max_items
         room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
         items: list[Item] = []
         taken = 0

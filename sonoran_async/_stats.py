@@ -11,7 +11,6 @@ import attrs
 
 if TYPE_CHECKING:
     from ._lane import Lane
-    from ._sender import Sender
 
 
 @attrs.define
@@ -65,8 +64,8 @@ class ClientStats:
         return self.fallback_lanes
 
     @classmethod
-    def of(cls, c: Counters, lanes: Iterable[Lane], senders: Iterable[Sender]) -> ClientStats:
-        senders = list(senders)
+    def of(cls, c: Counters, lanes: Iterable[Lane]) -> ClientStats:
+        lanes = list(lanes)
         return cls(
             requests=c.requests,
             items=c.items,
@@ -76,12 +75,12 @@ class ClientStats:
             outcome_unknown=c.outcome_unknown,
             reconciliations=c.reconciliations,
             pending=sum(lane.queued for lane in lanes),
-            in_flight=sum(sender.in_flight for sender in senders),
+            in_flight=sum(lane.sender.in_flight for lane in lanes),
             batch_sizes=dict(sorted(c.batch_sizes.items())),
             multi_object={
-                s.endpoint.request_type: s.multi_object.value
-                for s in senders
-                if s.multi_object.value != "unknown"
+                lane.endpoint.request_type: lane.sender.habit.multi_object.value
+                for lane in lanes
+                if lane.sender.habit.multi_object.value != "unknown"
             },
-            fallback_lanes=tuple(s.endpoint.request_type for s in senders if s.fell_back),
+            fallback_lanes=tuple(lane.endpoint.request_type for lane in lanes if lane.fell_back),
         )
