@@ -85,11 +85,7 @@ class Sender:
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
         self.in_flight += 1
-        if (
-            self._tokens is not None
-            and len(batch) > 1
-            and self.multi_object is not MultiObject.PER_ITEM
-        ):
+        if self._tokens is not None and len(batch) > 1:
             self._add_tokens(batch)
         sent = False  # a request of this batch may have reached the server
         try:
@@ -127,9 +123,8 @@ class Sender:
 
     def _add_tokens(self, batch: Batch) -> None:
         """Creates sharing a request carry a token, so GET_CALLS can tell which exist if
-        the reply cannot. A lone create goes exactly as its caller built it, and so do all
-        creates once the server has shown it answers each object on its own line (should
-        it ever answer ambiguously after all, the objects are matched on their fields)."""
+        the reply cannot (even after the server answered per object: it may not always).
+        A lone create goes exactly as its caller built it."""
         assert self._tokens is not None and self._token_key is not None
         for item in batch.items:
             if not item.token:

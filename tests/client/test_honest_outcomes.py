@@ -127,8 +127,9 @@ async def test_item3_plain_acknowledgements_still_succeed(kind: str) -> None:
 
 
 async def test_item4_an_id_proves_at_most_one_object_of_a_reply() -> None:
-    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7\n"
-                    b"EMERGENCY CALL ADDED ID: 7")
+    server = _Fixed(
+        b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7"
+    )
     async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
         outcomes = await asyncio.gather(
             *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
@@ -139,8 +140,9 @@ async def test_item4_an_id_proves_at_most_one_object_of_a_reply() -> None:
 
 
 async def test_item4_distinct_ids_still_prove_each_object() -> None:
-    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 8\n"
-                    b"EMERGENCY CALL ADDED ID: 7")
+    server = _Fixed(
+        b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 8\nEMERGENCY CALL ADDED ID: 7"
+    )
     async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
         outcomes = await asyncio.gather(
             *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
