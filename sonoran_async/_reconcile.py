@@ -202,7 +202,7 @@ class Reconciler:
                 assert endpoint.lookup is not None
                 echoed = bool(calls) or nothing_there
                 matches = _match_fields(endpoint.lookup.fields, objects, calls, seen, echoed)
-            if not echoed or Found.UNKNOWN not in matches:
+            if Found.UNKNOWN not in matches:
                 break
         return matches
 
