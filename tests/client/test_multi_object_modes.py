@@ -257,7 +257,7 @@ async def test_item2_field_matching_needs_the_same_proof(
             *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
             return_exceptions=True,
         )
-    assert isinstance(outcomes[0], int) or isinstance(outcomes[0], OutcomeUnknownError)
+    assert isinstance(outcomes[0], int | OutcomeUnknownError)
     assert all(isinstance(o, OutcomeUnknownError) for o in outcomes[1:])
     assert created(emu, "CALL_911", "caller") == Counter(["c0"])
 
