@@ -114,6 +114,31 @@ def judge(
     return matches
 
 
+async def look_up_tokens(
+    fetch: Callable[[], Awaitable[Iterable[Any]]],
+    token_key: str,
+    wanted: Sequence[str],
+    *,
+    policy: ReconcilePolicy | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> list[Match]:
+    """Per wanted token (of objects sent in any order, e.g. by an earlier run): its id,
+    ABSENT or UNKNOWN, from up to `max_snapshots` calls of `fetch` (one snapshot's calls
+    each) `recheck_after` seconds apart; `judge`'s rule without the in-order witness."""
+    policy = policy or ReconcilePolicy()
+    seen: list[Seen] = []
+    matches: list[Match] = [Found.UNKNOWN] * len(wanted)
+    for attempt in range(max(policy.max_snapshots, 2)):
+        if attempt:
+            await clock.sleep(policy.recheck_after)
+        tokens = tokens_on(await fetch(), token_key)
+        seen.append(tokens)
+        matches = judge(wanted, seen, echoed=bool(tokens), in_order=False)
+        if Found.UNKNOWN not in matches:
+            break
+    return matches
+
+
 def _ours(seen: Seen, wanted: Sequence[Any]) -> dict[Any, tuple[int, ...]]:
     return {t: tuple(seen[t]) for t in wanted if seen.get(t)}
 
