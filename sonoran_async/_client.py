@@ -199,6 +199,9 @@ class SonoranClient(EndpointMethods):
                 self._delivery.exchange,
                 wire.prefixes[GET_CALLS.request_type],
                 self._token_key,
+                policy=reconcile,
+                clock=clock,
+                scrub=self._delivery.scrub,
             )
             if reconcile is not None
             else None

@@ -67,6 +67,10 @@ def _structure_meta(value: Any, _: type) -> dict[str, Any]:
         return value
     if value == []:  # an empty Lua table, as dkjson writes it
         return {}
+    if type(value) is str and value.lstrip().startswith("{"):  # JSON text, as some send it
+        document = orjson.loads(value)  # an error here leaves the field None
+        if type(document) is dict:
+            return document
     raise ValueError(f"expected an object, got {type(value).__name__}")
 
 

@@ -125,7 +125,10 @@ class Delivery:
     async def exchange(
         self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch
     ) -> Reply:
-        """POST a v1 body to the endpoint's path (see `send`)."""
+        """An internal request (a look-up): take its rate slot, then POST a v1 body to
+        the endpoint's path (see `send`). Every request pays its budget."""
+        bucket = self._buckets[endpoint.request_type]
+        batch.waited += await self._limiter.acquire(bucket, self._policy.max_rate_limit_wait)
         return await self.send(
             endpoint, HttpRequest("POST", endpoint.path, body, JSON_HEADERS), batch
         )

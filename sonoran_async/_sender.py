@@ -81,11 +81,7 @@ class Sender:
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
         self.in_flight += 1
-        if (
-            self._tokens is not None
-            and len(batch) > 1
-            and self.habit.multi_object is not MultiObject.PER_ITEM
-        ):
+        if self._tokens is not None and len(batch) > 1:
             self._tokens.mark(batch)
         verdict = SETTLED
         sent = False  # a request of this batch may have reached the server

@@ -2,10 +2,9 @@
 
 Each create that shares a request carries a unique token in its metaData (under the
 reconcile policy's `token_key`), spliced into its queued bytes, so that if the reply
-cannot say which objects were applied, GET_CALLS can. A lone create goes exactly as its
-caller built it, and so do all creates once the server has shown it answers each object
-on its own line (should it ever answer ambiguously after all, the objects are matched on
-their fields). A token already in the metaData is kept.
+cannot say which objects were applied, GET_CALLS can (even after the server answered per
+object: it may not always). A lone create goes exactly as its caller built it. A token
+already in the metaData is kept.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from ._app import (
 )
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
+from ._snapshots import SNAPSHOT_MODES, SnapshotMode
 from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "MULTI_MODES",
     "PLANS",
     "SCRIPT_NAMES",
+    "SNAPSHOT_MODES",
     "CadState",
     "Emulator",
     "EmulatorCore",
@@ -36,5 +38,6 @@ __all__ = [
     "Faults",
     "Listener",
     "MultiMode",
+    "SnapshotMode",
     "create_app",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from ._fields import ObjectError, WireObject
+from ._snapshots import SnapshotMode, render
 
 Listener = Callable[[str, int, WireObject], None]
 
@@ -71,6 +72,11 @@ class CadState:
         self._expiry: list[tuple[float, int]] = []  # (deadline, call id)
         #: Called with (type, call id, object as received) after every applied change.
         self.listeners: list[Listener] = []
+        #: How GET_CALLS shows the calls (`_snapshots.py`); "lagging" hides the newest
+        #: create for `replica_lag` seconds.
+        self.snapshot_mode: SnapshotMode = "faithful"
+        self.replica_lag = 0.01
+        self._newest: tuple[int, float] | None = None  # (call id, created at)
 
     @property
     def log(self) -> list[tuple[str, int, WireObject]]:
@@ -101,6 +107,7 @@ class CadState:
     ) -> int:
         """File a new call (emergency or dispatch) under the next id; its id."""
         self.last_id = call_id = self.last_id + 1
+        self._newest = (call_id, now)
         record["callId"] = call_id
         calls[call_id] = record
         self._server_of[call_id] = server_id
@@ -171,9 +178,16 @@ class CadState:
                 self._server_of.pop(call_id, None)
 
     def snapshot(
-        self, server_id: int, *, every_server: bool, call_type: int, limit: int, offset: int
+        self,
+        server_id: int,
+        *,
+        every_server: bool,
+        call_type: int,
+        limit: int,
+        offset: int,
+        now: float = 0.0,
     ) -> dict[str, list[WireObject]]:
-        """The GET_CALLS reply for one query."""
+        """The GET_CALLS reply for one query, as `snapshot_mode` renders it."""
 
         def mine(calls: Any) -> list[WireObject]:
             if every_server:
@@ -191,4 +205,8 @@ class CadState:
                 closed_page = closed[max(0, end - limit) : end][::-1]
         if call_type != 0:
             emergency = mine(self.emergency_calls.values())
-        return {"activeCalls": active, "emergencyCalls": emergency, "closedCalls": closed_page}
+        document = {"activeCalls": active, "emergencyCalls": emergency, "closedCalls": closed_page}
+        hidden = None
+        if self._newest is not None and now - self._newest[1] < self.replica_lag:
+            hidden = self._newest[0]
+        return render(document, self.snapshot_mode, hidden)

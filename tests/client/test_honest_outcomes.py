@@ -6,9 +6,11 @@ Each test failed on the code before its fix; the item number is in the test's na
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
+import orjson
 import pytest
 
 from sonoran_async import (
@@ -20,11 +22,17 @@ from sonoran_async import (
     MissingEditableFieldsError,
     OutcomeUnknownError,
     ProtocolError,
+    RateLimit,
+    ReconcilePolicy,
     Reply,
     SetCallPrimary,
     SonoranClient,
+    _outcomes,
+    _reconcile,
+    _wire,
 )
 from sonoran_async.emulator import Emulator
+from tests.virtual_clock import VirtualClock
 
 from .conftest import FAST_RETRY
 
@@ -127,8 +135,9 @@ async def test_item3_plain_acknowledgements_still_succeed(kind: str) -> None:
 
 
 async def test_item4_an_id_proves_at_most_one_object_of_a_reply() -> None:
-    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7\n"
-                    b"EMERGENCY CALL ADDED ID: 7")
+    server = _Fixed(
+        b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 7"
+    )
     async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
         outcomes = await asyncio.gather(
             *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
@@ -139,8 +148,9 @@ async def test_item4_an_id_proves_at_most_one_object_of_a_reply() -> None:
 
 
 async def test_item4_distinct_ids_still_prove_each_object() -> None:
-    server = _Fixed(b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 8\n"
-                    b"EMERGENCY CALL ADDED ID: 7")
+    server = _Fixed(
+        b"EMERGENCY CALL ADDED ID: 7\nEMERGENCY CALL ADDED ID: 8\nEMERGENCY CALL ADDED ID: 7"
+    )
     async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
         outcomes = await asyncio.gather(
             *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
@@ -149,3 +159,128 @@ async def test_item4_distinct_ids_still_prove_each_object() -> None:
     assert outcomes[1] == 8
     assert isinstance(outcomes[0], OutcomeUnknownError)
     assert isinstance(outcomes[2], OutcomeUnknownError)
+
+
+class _OneLineThenSnapshot:
+    """Applies every CALL_911 object, answers one line; GET_CALLS shows them with their
+    tokens. Records the request types it gets, with the (virtual) time of each."""
+
+    def __init__(self, clock: VirtualClock | None = None, description: object = "") -> None:
+        self.clock = clock
+        self.description = description
+        self.log: list[tuple[str, float]] = []
+        self.calls: list[dict[str, object]] = []
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        envelope = orjson.loads(body)
+        kind = envelope["type"]
+        self.log.append((kind, self.clock.now if self.clock else 0.0))
+        await asyncio.sleep(0)
+        if kind == "GET_CALLS":
+            return Reply(200, orjson.dumps({"emergencyCalls": self.calls}))
+        for obj in envelope["data"]:
+            self.calls.append(
+                {
+                    "callId": len(self.calls) + 1,
+                    "caller": obj["caller"],
+                    "location": obj["location"],
+                    "description": self.description,
+                    "metaData": obj.get("metaData"),
+                }
+            )
+        return Reply(200, f"EMERGENCY CALL ADDED ID: {len(self.calls)}".encode())
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _CountingLimiter:
+    def __init__(self) -> None:
+        self.acquired = 0
+
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        self.acquired += 1
+        return 0.0
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_item12_look_ups_take_their_slot_in_the_rate_budget() -> None:
+    clock = VirtualClock()
+    server = _OneLineThenSnapshot(clock)
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=RateLimit(per_second=1, burst=1), clock=clock
+    ) as cad:
+        for round_ in range(3):
+            ids = await asyncio.gather(
+                *(cad.call_911(Call911(caller=f"c{round_}{i}", location="x")) for i in range(3))
+            )
+            assert len(set(ids)) == 3
+    kinds = [kind for kind, _ in server.log]
+    assert kinds.count("GET_CALLS") >= 3
+    times = [at for _, at in server.log]
+    assert all(b - a >= 0.99 for a, b in itertools.pairwise(times)), server.log
+
+
+async def test_item12_every_request_asks_a_shared_limiter() -> None:
+    limiter = _CountingLimiter()
+    server = _OneLineThenSnapshot()
+    async with SonoranClient("c", "k", transport=server, rate_limit=limiter) as cad:
+        await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3))
+        )
+    assert limiter.acquired == len(server.log) == 2
+
+
+async def test_item5_an_object_valued_description_never_ends_as_protocol_error() -> None:
+    server = _OneLineThenSnapshot(description={"text": "odd"})
+    async with SonoranClient(
+        "c",
+        "k",
+        transport=server,
+        rate_limit=None,
+        reconcile=ReconcilePolicy(token_key=None, recheck_after=0),
+    ) as cad:
+        outcomes = await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+            return_exceptions=True,
+        )
+    assert not [o for o in outcomes if isinstance(o, ProtocolError)], outcomes
+
+
+async def test_item5_any_internal_failure_after_sending_a_create_is_outcome_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unhashable type: 'dict'")
+
+    monkeypatch.setattr(_outcomes, "read_reply", broken)
+    monkeypatch.setattr(_wire, "read_reply", broken)
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 1")
+    async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
+        with pytest.raises(OutcomeUnknownError):
+            await cad.call_911(Call911(caller="c", location="x"))
+        with pytest.raises(ProtocolError):  # not a create: safe to retry
+            await cad.remove_911(1)
+
+
+async def test_item5_a_failing_look_up_leaves_the_outcome_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("unhashable type: 'dict'")
+
+    monkeypatch.setattr(_reconcile, "tokens_on", broken, raising=False)
+    monkeypatch.setattr(_reconcile, "_match_fields", broken)
+    server = _OneLineThenSnapshot()
+    async with SonoranClient("c", "k", transport=server, rate_limit=None) as cad:
+        outcomes = await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+            return_exceptions=True,
+        )
+    assert all(isinstance(o, OutcomeUnknownError) for o in outcomes), outcomes
+    assert len(server.calls) == 3
