@@ -19,7 +19,7 @@ from ._bridge import (
 )
 from ._client import DEFAULT_BASE_URL, SonoranClient
 from ._clock import Clock, SystemClock
-from ._endpoints import ENDPOINTS, Endpoint, Lookup, Merge
+from ._endpoints import ENDPOINTS, Endpoint, Lookup, Merge, V2Route
 from ._enums import CallStatus, CallType, Origin, Plan, UnitStatus
 from ._errors import (
     ApiError,
@@ -78,6 +78,7 @@ __all__ = [
     "MultiObject",
     "Merge",
     "Endpoint",
+    "V2Route",
     "ENDPOINTS",
     "Clock",
     "ClientState",

@@ -1,6 +1,8 @@
-"""One request's journey: POST, and what to do about 429s, 5xx and broken links.
+"""One request's journey: send it, and what to do about 429s, 5xx and broken links.
 
-The one place for retry and rate-limit logic:
+Every request goes out through here: batches from the sender, GET_CALLS look-ups from
+reconciliation (`exchange`). A batch's first rate slot is taken by its lane before it
+leaves; every later slot (a retry, a 429, a look-up) is taken here. Retries and 429s:
 - 429: nothing was applied; wait `Retry-After` (else `RateLimit-Reset`, else
   `X-RateLimit-Reset`; when none is usable, a jittered backoff),
   pause the whole rate bucket, re-send the same body. Never drop, never report success.

@@ -75,7 +75,7 @@ class Sender:
         endpoint = self.endpoint
         counters = self._counters
         # e.g. v2 closes for another server: each goes in a request of its own
-        apart = tuple(self._wire.put_off(endpoint, batch.items))
+        apart = tuple(self._wire.cannot_share(endpoint, batch.items))
         if apart:
             batch.detach(apart)
         counters.items += len(batch)

@@ -87,7 +87,7 @@ class V2Wire:
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
         return endpoint.v2 is not None and endpoint.v2.gather is not None
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         """Objects gathered into one request share its path (a close names one server):
         those whose path differs from the first's go in requests of their own."""
         if len(items) < 2:

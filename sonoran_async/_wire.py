@@ -77,12 +77,12 @@ class Wire(Protocol):
         """Whether several callers' objects may share one request of `endpoint`."""
         ...
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         """The items of a batch that cannot share its request (each goes in another)."""
         ...
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
-        """The request for a batch's items (what `put_off` left)."""
+        """The request for a batch's items (those `cannot_share` did not name)."""
         ...
 
     def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
@@ -127,7 +127,7 @@ class V1Wire:
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
         return True
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         return []
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
