@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._errors import ProtocolError, for_caller
+from ._outcomes import Outcome, Proven
 
 
 class Item:
@@ -75,6 +76,19 @@ class Batch:
 
     def resolve(self, item: Item, result: Any) -> None:
         settle(item.future, result)
+
+    def resolve_proven(self, outcomes: list[Outcome]) -> list[tuple[Item, Outcome]]:
+        """Resolve every item whose outcome is `Proven` (the common case, in one loop);
+        return the others with their outcomes, for the settler."""
+        rest: list[tuple[Item, Outcome]] = []
+        for item, outcome in zip(self.items, outcomes, strict=True):
+            if type(outcome) is Proven:
+                future = item.future
+                if not future.done():
+                    future.set_result(outcome.value)
+            else:
+                rest.append((item, outcome))
+        return rest
 
     def fail(self, items: Iterable[Item], error: BaseException) -> None:
         for item in items:

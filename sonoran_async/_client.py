@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
@@ -15,7 +15,6 @@ import attrs
 from ._batch import Item
 from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import converter
 from ._delivery import Delivery
 from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, Merge, describe_requests
 from ._enums import Plan
@@ -41,6 +40,7 @@ from ._stats import ClientStats, Counters
 from ._tokens import Tokens
 from ._transport import AiohttpTransport, PostTransport, Transport
 from ._versions import V2Budgets, limiter_for, transport_for, wire_for
+from ._wire import Encoder
 
 logger = logging.getLogger("sonoran_async")
 
@@ -71,14 +71,15 @@ class _Route:
 
     endpoint: Endpoint[Any, Any]
     lane: Lane
-    token_key: str | None  # the key of the token creates carry for reconciliation
+    #: The request's bytes as queued and its token: the wire's encoder for the endpoint.
+    encode: Encoder
     single_flight: bool = attrs.field(init=False)
-    unstructure: Callable[[Any], Any] = attrs.field(init=False)
+    #: Whether the lane reads items' ages (`max_delay`, `delivery_timeout`).
+    stamps: bool = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        endpoint = self.endpoint
-        object.__setattr__(self, "single_flight", endpoint.merge is Merge.SINGLE_FLIGHT)
-        object.__setattr__(self, "unstructure", converter.get_unstructure_hook(endpoint.request))
+        object.__setattr__(self, "single_flight", self.endpoint.merge is Merge.SINGLE_FLIGHT)
+        object.__setattr__(self, "stamps", self.lane.reads_ages)
 
 
 def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
@@ -159,7 +160,7 @@ class SonoranClient(EndpointMethods):
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
         )
         self.api_version = api_version
-        self._clock = clock
+        self._now = clock.monotonic
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -248,9 +249,8 @@ class SonoranClient(EndpointMethods):
                 clock=clock,
             )
             self._lanes[endpoint.request_type] = lane
-            self._routes[endpoint.request] = _Route(
-                endpoint, lane, marks.key if marks is not None else None
-            )
+            encode = wire.encoder(endpoint, marks.key if marks is not None else None)
+            self._routes[endpoint.request] = _Route(endpoint, lane, encode)
 
     def __repr__(self) -> str:  # the key stays out
         return (
@@ -284,7 +284,7 @@ class SonoranClient(EndpointMethods):
             self._lifecycle.check_open()
         if self._plan is not None and route.endpoint.plan > self._plan:
             raise _above_plan(route.endpoint, self._plan)
-        payload, token = self._wire.encode(request, route.token_key, route.unstructure)
+        payload, token = route.encode(request)
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         cache = self._calls_cache
@@ -302,7 +302,7 @@ class SonoranClient(EndpointMethods):
                 self._pending.give_back(1)
                 raise
         future: asyncio.Future[Any] = loop.create_future()
-        lane.put(Item(payload, request, token, future, self._clock.monotonic()))
+        lane.put(Item(payload, request, token, future, self._now() if route.stamps else 0.0))
         if cache is not None and single_flight:
             cache.remember(payload, future)
         elif cache is not None:

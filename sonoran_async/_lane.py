@@ -72,6 +72,8 @@ class Lane:
         #: Merge.CONFLATE: conflation key -> the newest queued item with it.
         self._newest: dict[Hashable, Item] | None = {} if endpoint.merge is Merge.CONFLATE else None
         self._delivery_timeout = policy.delivery_timeout
+        #: Items' ages matter (a window or a deadline): they are stamped when queued.
+        self.reads_ages = policy.max_delay > 0 or policy.delivery_timeout is not None
         self._policy = policy
         self.sender = sender
         self._limiter = limiter

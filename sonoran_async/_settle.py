@@ -16,7 +16,7 @@ from ._errors import (
     ProtocolError,
     SonoranError,
 )
-from ._outcomes import Outcome, Proven, Refused, Unanswered, Unproven
+from ._outcomes import Outcome, Refused, Unanswered, Unproven
 from ._state import Lifecycle
 from ._stats import Counters
 
@@ -58,10 +58,8 @@ class Settler:
     def settle(self, batch: Batch, outcomes: list[Outcome]) -> list[Item]:
         """Settle what the reply decides; return the items it could not be matched to."""
         unanswered: list[Item] = []
-        for item, outcome in zip(batch.items, outcomes, strict=True):
-            if isinstance(outcome, Proven):
-                batch.resolve(item, outcome.value)
-            elif isinstance(outcome, Refused):
+        for item, outcome in batch.resolve_proven(outcomes):
+            if isinstance(outcome, Refused):
                 error = self._scrub(outcome.error)
                 if isinstance(error, EndpointNotEnabledError) and not getattr(
                     error, "__notes__", None

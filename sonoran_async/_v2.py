@@ -10,6 +10,7 @@ other error body (HTML, a gateway's JSON, nothing) proves nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +33,7 @@ from ._errors import (
 from ._outcomes import Outcome, Proven, Reading, Refused, Shape, Unanswered, Unproven
 from ._proof import NoProof
 from ._transport import Reply
-from ._wire import HttpRequest, SecretHeaders
+from ._wire import Encoder, HttpRequest, SecretHeaders
 
 
 class V2Wire:
@@ -76,6 +77,10 @@ class V2Wire:
             return orjson.dumps(wire), ""
         except TypeError as exc:
             raise ValidationError("meta_data", f"not JSON: {exc}") from None
+
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        unstructure = converter.get_unstructure_hook(endpoint.request)
+        return functools.partial(self.encode, token_key=None, unstructure=unstructure)
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
         return endpoint.v2 is not None

@@ -8,13 +8,14 @@ verbs and paths per operation, JSON replies). A `Wire` is chosen once per client
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from ._batch import Item
-from ._codec import RequestBody, assemble, encode_object, envelope_prefix
+from ._codec import RequestBody, assemble, converter, encode_object, envelope_prefix
 from ._endpoints import ENDPOINTS, Endpoint
 from ._outcomes import Reading, read_reply
 from ._transport import JSON_HEADERS, Reply
@@ -44,6 +45,14 @@ class HttpRequest:
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=_hidden)
 
 
+#: One request object -> its bytes as queued and the token it carries ("" if none).
+Encoder = Callable[[Any], tuple[bytes, str]]
+
+
+def _no_data(request: Any) -> tuple[bytes, str]:
+    return b"", ""
+
+
 class Wire(Protocol):
     """One API version's encoding of requests and reading of replies."""
 
@@ -63,6 +72,10 @@ class Wire(Protocol):
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
     ) -> tuple[bytes, str]:
         """At submit: the object's bytes as queued, and the token it carries ("" if none)."""
+        ...
+
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        """`encode` for one endpoint, its arguments bound once (the submit hot path)."""
         ...
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
@@ -117,6 +130,16 @@ class V1Wire:
             return b"", ""
         server_id = self._server_id if kind in self._with_server else None
         return encode_object(request, server_id, token_key, unstructure)
+
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        if not endpoint.sends_data:
+            return _no_data
+        return functools.partial(
+            encode_object,
+            default_server_id=self._server_id if endpoint.request in self._with_server else None,
+            token_key=token_key,
+            unstructure=converter.get_unstructure_hook(endpoint.request),
+        )
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
         return True
