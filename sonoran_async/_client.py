@@ -16,7 +16,7 @@ from ._batch import Item
 from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
 from ._delivery import Delivery
-from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, Merge, describe_requests
+from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, describe_requests
 from ._enums import Plan
 from ._errors import (
     ClientClosedError,
@@ -26,27 +26,25 @@ from ._errors import (
     ValidationError,
 )
 from ._flow import PendingBudget
-from ._habits import Habit
 from ._lane import Lane
 from ._methods import EndpointMethods
 from ._models import Request
+from ._parts import Parts, Route
 from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter
 from ._reconcile import Reconciler
-from ._sender import Sender
-from ._settle import Settler
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats, Counters
 from ._tokens import Tokens
 from ._transport import AiohttpTransport, PostTransport, Transport
 from ._versions import V2Budgets, limiter_for, transport_for, wire_for
-from ._wire import Encoder
 
 logger = logging.getLogger("sonoran_async")
 
 DEFAULT_BASE_URL: Final = "https://api.sonorancad.com"
 _DEFAULT_TIMEOUT: Final = 30.0
 _UNSET: Any = object()
+_Future = asyncio.Future
 ResultT = TypeVar("ResultT")
 
 #: Retries off: one attempt, and a 429 fails at once.
@@ -63,23 +61,6 @@ class _Key:
 
     def __repr__(self) -> str:
         return "<api key>"
-
-
-@attrs.frozen
-class _Route:
-    """Everything `submit()` needs about one request model, looked up once per call."""
-
-    endpoint: Endpoint[Any, Any]
-    lane: Lane
-    #: The request's bytes as queued and its token: the wire's encoder for the endpoint.
-    encode: Encoder
-    single_flight: bool = attrs.field(init=False)
-    #: Whether the lane reads items' ages (`max_delay`, `delivery_timeout`).
-    stamps: bool = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "single_flight", self.endpoint.merge is Merge.SINGLE_FLIGHT)
-        object.__setattr__(self, "stamps", self.lane.reads_ages)
 
 
 def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
@@ -210,47 +191,31 @@ class SonoranClient(EndpointMethods):
         self._pending = PendingBudget(policy.max_pending)
         self._plan = plan
         self._lanes: dict[str, Lane] = {}
-        self._routes: dict[type[Any], _Route] = {}
+        self._routes: dict[type[Any], Route] = {}
         unknown = set(batch_overrides or ()) - {e.request_type for e in ENDPOINTS}
         if unknown:
             raise ValueError(f"batch_overrides names unknown request types: {sorted(unknown)}")
+        parts = Parts(
+            wire,
+            self._delivery,
+            reconciler,
+            tokens,
+            self._counters,
+            self._lifecycle,
+            self._limiter,
+            self._pending,
+            clock,
+            retry_policy.max_rate_limit_wait,
+        )
         for endpoint in ENDPOINTS:
             if not wire.supports(endpoint):
                 continue
             own = (batch_overrides or {}).get(endpoint.request_type)
             if own is None:
                 own = endpoint.batch if batch is not None and endpoint.batch else policy
-            marks = tokens if endpoint.lookup is not None else None  # creates found again
-            sender = Sender(
-                endpoint,
-                wire,
-                delivery=self._delivery,
-                settler=Settler(endpoint, self._counters, self._lifecycle, self._delivery.scrub),
-                habit=Habit(
-                    endpoint,
-                    learns=wire.learns_multi_object,
-                    reconcilable=endpoint.lookup is not None and reconciler is not None,
-                ),
-                reconciler=reconciler,
-                counters=self._counters,
-                tokens=marks,
-            )
-            lane = Lane(
-                endpoint,
-                wire.overhead(endpoint),
-                own,
-                token_room=marks.room if marks is not None else 0,
-                sender=sender,
-                shares_requests=wire.coalesces(endpoint),
-                limiter=self._limiter,
-                bucket=wire.buckets[endpoint.request_type],
-                max_wait=retry_policy.max_rate_limit_wait,
-                pending=self._pending,
-                clock=clock,
-            )
-            self._lanes[endpoint.request_type] = lane
-            encode = wire.encoder(endpoint, marks.key if marks is not None else None)
-            self._routes[endpoint.request] = _Route(endpoint, lane, encode)
+            route = parts.route(endpoint, own)
+            self._lanes[endpoint.request_type] = route.lane
+            self._routes[endpoint.request] = route
 
     def __repr__(self) -> str:  # the key stays out
         return (
@@ -278,42 +243,62 @@ class SonoranClient(EndpointMethods):
         if route is None:
             raise self._not_taken(request)
         lane = route.lane
-        single_flight = route.single_flight
         loop = asyncio.get_running_loop()
         if not self._lifecycle.is_open_in(loop):
             self._lifecycle.check_open()
         if self._plan is not None and route.endpoint.plan > self._plan:
             raise _above_plan(route.endpoint, self._plan)
         payload, token = route.encode(request)
-        if len(payload) > lane.max_payload:
+        if len(payload) > route.max_payload:
             lane.refuse_size(payload)
-        cache = self._calls_cache
-        if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
-            return cached
-        if single_flight and (shared := lane.shared(payload)) is not None:
-            return shared
+        shares_replies = route.single_flight or self._calls_cache is not None
+        if shares_replies and (ready := self._ready(route, payload)) is not None:
+            return ready
         if not self._pending.try_take():
-            if self._policy.on_full == "error":
-                raise QueueFullError(f"{self._policy.max_pending} items already queued")
-            await self._pending.take()
-            try:
-                self._lifecycle.check_open()  # it may have closed while we waited
-            except (SonoranError, RuntimeError):
-                self._pending.give_back(1)
-                raise
-        future: asyncio.Future[Any] = loop.create_future()
+            await self._wait_for_room()
+        # The Future class itself, not loop.create_future(): no Python frame per item.
+        future: asyncio.Future[Any] = _Future(loop=loop)
         lane.put(Item(payload, request, token, future, self._now() if route.stamps else 0.0))
-        if cache is not None and single_flight:
+        if shares_replies:
+            return self._share(route, payload, future)
+        return future
+
+    def _ready(self, route: Route, payload: bytes) -> asyncio.Future[Any] | None:
+        """A query's answer without queuing it: a fresh cached snapshot, or a share of an
+        identical query already queued or in flight (single flight)."""
+        if not route.single_flight:
+            return None
+        cache = self._calls_cache
+        if cache is not None and (cached := cache.get(payload)) is not None:
+            return cached
+        return route.lane.shared(payload)
+
+    def _share(
+        self, route: Route, payload: bytes, future: asyncio.Future[Any]
+    ) -> asyncio.Future[Any]:
+        cache = self._calls_cache
+        if cache is not None and route.single_flight:
             cache.remember(payload, future)
         elif cache is not None:
             cache.watch(future)
-        if single_flight:
-            # Callers share the queued future through children, so that one caller's
-            # cancellation never cancels the others'.
-            child = lane.shared(payload)
-            assert child is not None
-            return child
-        return future
+        if not route.single_flight:
+            return future
+        # Callers share the queued future through children, so that one caller's
+        # cancellation never cancels the others'.
+        child = route.lane.shared(payload)
+        assert child is not None
+        return child
+
+    async def _wait_for_room(self) -> None:
+        """`max_pending` items are queued: wait for room, or refuse (`on_full="error"`)."""
+        if self._policy.on_full == "error":
+            raise QueueFullError(f"{self._policy.max_pending} items already queued")
+        await self._pending.take()
+        try:
+            self._lifecycle.check_open()  # it may have closed while we waited
+        except (SonoranError, RuntimeError):
+            self._pending.give_back(1)
+            raise
 
     @property
     def plan(self) -> Plan | None:

@@ -247,6 +247,24 @@ class Lane:
                 return Batch([item])
         limit = 1 if self.packing is Packing.ONE_PER_REQUEST else self._policy.max_items
         room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
+        queue = self._queue
+        count = min(limit, len(queue))
+        head = [queue.popleft() for _ in range(count)]
+        size = sum([len(item.payload) for item in head]) + count
+        if size + count * self._token_room <= room:  # the usual case: the next `count` fit
+            self._queued_bytes -= size
+            if self._newest is not None:
+                for item in head:
+                    self._forget_newest(item)
+            self._pending.give_back(count)
+            # A cancelled or expired item is dropped, unsent.
+            items = [item for item in head if not item.future.done()]
+            return Batch(items) if items else None
+        queue.extendleft(reversed(head))
+        return self._take_by_size(limit, room)
+
+    def _take_by_size(self, limit: int, room: int) -> Batch | None:
+        """As many items as fit in `room` bytes, up to `limit` live ones."""
         items: list[Item] = []
         taken = 0
         queue = self._queue
