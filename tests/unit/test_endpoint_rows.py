@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sonoran_async import V2Budgets
+from sonoran_async import Call911, SonoranClient, V2Budgets
 from sonoran_async._endpoints import BY_TYPE, ENDPOINTS
 from sonoran_async._v2 import V2Wire
 from sonoran_async._wire import V1Wire
@@ -62,3 +62,14 @@ def test_v2_routes_are_read_from_the_rows() -> None:
     route = BY_TYPE["EDIT_DISPATCH"].v2
     assert route is not None
     assert (route.method, route.path_fields) == ("PATCH", ("serverId", "callId"))
+
+
+async def test_the_guide_transport_is_a_transport() -> None:
+    guide = (PACKAGE.parent / "docs" / "guides" / "architecture.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", guide, re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(compile(code, "architecture.md", "exec"), namespace)
+    transport = namespace["Recording"]()  # type: ignore[operator]
+    async with SonoranClient("c", "k", transport=transport, rate_limit=None) as cad:
+        assert await cad.call_911(Call911(caller="a", location="b")) == 1
+    assert transport.paths == ["emergency/call_911"]
