@@ -317,7 +317,7 @@ class SonoranClient(EndpointMethods):
 
     @property
     def stats(self) -> ClientStats:
-        return ClientStats.of(self._counters, self._lanes.values())
+        return ClientStats.of(self._counters, (lane.report() for lane in self._lanes.values()))
 
     async def flush(self) -> None:
         """Send everything queued now and wait until every reply is in."""

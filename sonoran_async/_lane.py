@@ -34,6 +34,7 @@ from ._flow import PendingBudget
 from ._policies import BatchPolicy
 from ._ratelimit import Limiter
 from ._sender import Sender, Verdict
+from ._stats import LaneReport
 
 
 class Packing(enum.Enum):
@@ -322,6 +323,16 @@ class Lane:
     @property
     def queued(self) -> int:
         return len(self._queue) + len(self._resend)
+
+    def report(self) -> LaneReport:
+        sender = self.sender
+        return LaneReport(
+            self.endpoint.request_type,
+            self.queued,
+            sender.in_flight,
+            sender.habit.multi_object.value,
+            self.fell_back,
+        )
 
     async def drain(self) -> None:
         """Send everything queued now (ignoring max_delay) and wait until it is answered."""

@@ -5,12 +5,8 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import attrs
-
-if TYPE_CHECKING:
-    from ._lane import Lane
 
 
 @attrs.define
@@ -25,6 +21,17 @@ class Counters:
     outcome_unknown: int = 0
     reconciliations: int = 0
     batch_sizes: Counter[int] = attrs.Factory(Counter)
+
+
+@attrs.frozen
+class LaneReport:
+    """One lane's part of `ClientStats` (`Lane.report()`)."""
+
+    request_type: str
+    queued: int
+    in_flight: int
+    multi_object: str
+    fell_back: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -64,7 +71,7 @@ class ClientStats:
         return self.fallback_lanes
 
     @classmethod
-    def of(cls, c: Counters, lanes: Iterable[Lane]) -> ClientStats:
+    def of(cls, c: Counters, lanes: Iterable[LaneReport]) -> ClientStats:
         lanes = list(lanes)
         return cls(
             requests=c.requests,
@@ -75,12 +82,12 @@ class ClientStats:
             outcome_unknown=c.outcome_unknown,
             reconciliations=c.reconciliations,
             pending=sum(lane.queued for lane in lanes),
-            in_flight=sum(lane.sender.in_flight for lane in lanes),
+            in_flight=sum(lane.in_flight for lane in lanes),
             batch_sizes=dict(sorted(c.batch_sizes.items())),
             multi_object={
-                lane.endpoint.request_type: lane.sender.habit.multi_object.value
+                lane.request_type: lane.multi_object
                 for lane in lanes
-                if lane.sender.habit.multi_object.value != "unknown"
+                if lane.multi_object != "unknown"
             },
-            fallback_lanes=tuple(lane.endpoint.request_type for lane in lanes if lane.fell_back),
+            fallback_lanes=tuple(lane.request_type for lane in lanes if lane.fell_back),
         )
