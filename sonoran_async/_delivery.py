@@ -143,7 +143,7 @@ class Delivery:
         """
         failures = 0
         counters = self._counters
-        objects = len(batch)
+        objects = len(batch.items)
         while True:
             if (stopped := self._stopped()) is not None:  # e.g. while backing off
                 raise for_caller(stopped)

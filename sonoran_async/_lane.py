@@ -246,9 +246,11 @@ class Lane:
             item = self._resend.popleft()
             if not item.future.done():
                 return Batch([item])
-        limit = 1 if self.packing is Packing.ONE_PER_REQUEST else self._policy.max_items
-        room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
         queue = self._queue
+        if self.packing is Packing.ONE_PER_REQUEST:
+            return self._take_one()
+        limit = self._policy.max_items
+        room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
         count = min(limit, len(queue))
         head = [queue.popleft() for _ in range(count)]
         size = sum([len(item.payload) for item in head]) + count
@@ -263,6 +265,22 @@ class Lane:
             return Batch(items) if items else None
         queue.extendleft(reversed(head))
         return self._take_by_size(limit, room)
+
+    def _take_one(self) -> Batch | None:
+        """The next live item alone (one object per request)."""
+        queue = self._queue
+        taken = 0
+        found = None
+        while queue and found is None:
+            item = queue.popleft()
+            taken += 1
+            self._queued_bytes -= len(item.payload) + 1
+            if self._newest is not None:
+                self._forget_newest(item)
+            if not item.future.done():
+                found = item
+        self._pending.give_back(taken)
+        return Batch([found]) if found is not None else None
 
     def _take_by_size(self, limit: int, room: int) -> Batch | None:
         """As many items as fit in `room` bytes, up to `limit` live ones."""

@@ -78,10 +78,11 @@ class Sender:
         apart = tuple(self._wire.cannot_share(endpoint, batch.items))
         if apart:
             batch.detach(apart)
-        counters.items += len(batch)
-        counters.batch_sizes[len(batch)] += 1
+        size = len(batch.items)
+        counters.items += size
+        counters.batch_sizes[size] += 1
         self.in_flight += 1
-        if self._tokens is not None and len(batch) > 1:
+        if self._tokens is not None and size > 1:
             self._tokens.mark(batch)
         verdict = SETTLED
         sent = False  # a request of this batch may have reached the server
@@ -93,7 +94,7 @@ class Sender:
             unanswered = self._settler.settle(batch, reading.outcomes)
             if unanswered:
                 verdict = await self._find_out(batch, unanswered, reading.shape)
-            elif reading.shape is Shape.LINES and len(batch) > 1:
+            elif reading.shape is Shape.LINES and size > 1:
                 self.habit.learn(MultiObject.PER_ITEM)
         except SonoranError as exc:
             batch.fail_all(self._delivery.scrub(exc))
