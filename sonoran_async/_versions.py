@@ -6,7 +6,7 @@ from typing import Any
 
 from ._clock import Clock
 from ._policies import RateLimit, V2Budgets
-from ._ratelimit import CommunityBound, Limiter, LocalLimiter
+from ._ratelimit import CommunityBound, GuardedLimiter, Limiter, LocalLimiter
 from ._transport import Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
@@ -46,5 +46,4 @@ def limiter_for(
         return LocalLimiter(rate_limit, clock)
     if isinstance(rate_limit, CommunityBound):
         rate_limit.bind(community_id)
-    limiter: Limiter = rate_limit
-    return limiter
+    return GuardedLimiter(rate_limit)  # its failures fail callers, never a lane

@@ -23,6 +23,7 @@ from sonoran_async import (
     OutcomeUnknownError,
     ProtocolError,
     RateLimit,
+    RateLimitedError,
     ReconcilePolicy,
     Reply,
     SetCallPrimary,
@@ -284,3 +285,76 @@ async def test_item5_a_failing_look_up_leaves_the_outcome_unknown(
         )
     assert all(isinstance(o, OutcomeUnknownError) for o in outcomes), outcomes
     assert len(server.calls) == 3
+
+
+class _BrokenLimiter:
+    """A limiter that raises something other than RateLimitedError."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        self.calls += 1
+        raise self.error
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        raise self.error
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("error", [ValueError("bad script reply"), KeyError("x"), OSError(5)])
+async def test_item9_a_failing_limiter_fails_the_callers_and_never_hangs(error: Exception) -> None:
+    limiter = _BrokenLimiter(error)
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 1")
+    cad = SonoranClient("c", "k", transport=server, rate_limit=limiter, close_timeout=1.0)
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(5)),
+            cad.remove_911(3),
+            return_exceptions=True,
+        ),
+        timeout=5,
+    )
+    assert all(isinstance(o, RateLimitedError) for o in outcomes), outcomes
+    assert all(type(error).__name__ in str(o) for o in outcomes)
+    assert server.requests == 0  # nothing was sent
+    queued = [await cad.submit(Call911(caller=f"q{i}", location="x")) for i in range(50)]
+    await asyncio.wait_for(cad.aclose(), timeout=5)
+    assert all(f.done() for f in queued)
+    assert limiter.calls <= 60  # one attempt per batch, no busy loop
+
+
+async def test_item9_a_limiter_failing_on_a_429_fails_the_batch() -> None:
+    class Always429:
+        requests = 0
+
+        async def post(self, path: str, body: bytes) -> Reply:
+            self.requests += 1
+            return Reply(429, b"", "1")
+
+        async def aclose(self) -> None:
+            return None
+
+    class FailsLater(_CountingLimiter):
+        async def rate_limited(self, bucket: str, retry_after: float) -> None:
+            raise ValueError("redis said something odd")
+
+    server = Always429()
+    async with SonoranClient("c", "k", transport=server, rate_limit=FailsLater()) as cad:
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(cad.call_911(Call911(caller="c", location="x")), timeout=5)
+    assert server.requests == 1
+
+
+async def test_the_local_budget_works_on_a_clock_that_reads_negative() -> None:
+    """A clock far behind (tests/redis skews them by hours) must not wait for hours."""
+    clock = VirtualClock(start=-7200.0)
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 1")
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=RateLimit(per_second=1, burst=1), clock=clock
+    ) as cad:
+        assert await cad.call_911(Call911(caller="c", location="x")) == 1
+    assert sum(clock.sleeps) < 1.0
