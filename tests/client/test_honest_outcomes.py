@@ -26,6 +26,7 @@ from sonoran_async import (
     RateLimitedError,
     ReconcilePolicy,
     Reply,
+    RetryPolicy,
     SetCallPrimary,
     SonoranClient,
     _outcomes,
@@ -358,3 +359,32 @@ async def test_the_local_budget_works_on_a_clock_that_reads_negative() -> None:
     ) as cad:
         assert await cad.call_911(Call911(caller="c", location="x")) == 1
     assert sum(clock.sleeps) < 1.0
+
+
+class _Always429:
+    def __init__(self) -> None:
+        self.requests = 0
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.requests += 1
+        await asyncio.sleep(0)
+        return Reply(429, b"Too Many Requests")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_item11_429s_without_a_wait_back_off_further_and_further_bounded() -> None:
+    clock = VirtualClock()
+    server = _Always429()
+    policy = RetryPolicy(base_delay=0.25, max_delay=8.0, max_rate_limit_wait=60.0)
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=None, retry=policy, clock=clock
+    ) as cad:
+        with pytest.raises(RateLimitedError):
+            await cad.call_911(Call911(caller="c", location="x"))
+    waits = [s for s in clock.sleeps if s > 0]
+    assert max(waits) > 4.0  # grew (it stayed at 0.25-0.5 s)
+    assert max(waits) <= 8.0  # bounded by max_delay
+    assert waits[:4] == sorted(waits[:4])  # the first ones grow one after another
+    assert server.requests < 30
