@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tracemalloc
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 import pytest
+from aiohttp import web
 
 from sonoran_async import (
+    AiohttpTransport,
     ApiError,
     ApiNotEnabledError,
     Call911,
@@ -29,6 +32,7 @@ from sonoran_async import (
     RetryPolicy,
     SetCallPrimary,
     SonoranClient,
+    TransportError,
     _outcomes,
     _reconcile,
     _wire,
@@ -388,3 +392,82 @@ async def test_item11_429s_without_a_wait_back_off_further_and_further_bounded()
     assert max(waits) <= 8.0  # bounded by max_delay
     assert waits[:4] == sorted(waits[:4])  # the first ones grow one after another
     assert server.requests < 30
+
+
+@pytest.fixture
+async def silent_tls_port() -> AsyncIterator[int]:
+    """A TCP server that accepts and never answers: a TLS handshake there never ends."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_item10_a_connection_that_never_opens_is_not_sent_never_unknown(
+    silent_tls_port: int,
+) -> None:
+    retry = RetryPolicy(max_attempts=2, base_delay=0, max_delay=0)
+    async with SonoranClient(
+        "c",
+        "k",
+        base_url=f"https://127.0.0.1:{silent_tls_port}",
+        rate_limit=None,
+        retry=retry,
+        timeout=1.2,
+    ) as cad:
+        with pytest.raises(TransportError) as caught:
+            await asyncio.wait_for(cad.call_911(Call911(caller="c", location="x")), 10)
+        assert not caught.value.request_sent
+        assert cad.stats.retries == 1  # retried: it never left
+
+
+@pytest.fixture
+async def big_reply_url() -> AsyncIterator[str]:
+    """A server answering 3 MB of short lines to every POST."""
+
+    async def big(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=b"ok\n" * 1_000_000)
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", big)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_item13_a_reply_over_the_cap_is_a_clear_error(big_reply_url: str) -> None:
+    transport = AiohttpTransport(big_reply_url, max_reply_bytes=1 << 20)
+    retry = RetryPolicy(max_attempts=2, base_delay=0, max_delay=0)
+    async with SonoranClient("c", "k3y", transport=transport, rate_limit=None, retry=retry) as cad:
+        with pytest.raises(OutcomeUnknownError, match="over 1048576 bytes"):
+            await cad.call_911(Call911(caller="c", location="x"))  # cut off: unknown
+        with pytest.raises(TransportError, match="over 1048576 bytes"):
+            await cad.remove_911(5)
+
+
+def test_item13_a_reply_of_many_lines_is_never_split_or_joined_whole() -> None:
+    from sonoran_async._endpoints import BY_TYPE
+    from sonoran_async._outcomes import Unproven, read_reply
+
+    body = b"EMERGENCY CALL ADDED ID: 1x\n" * 200_000  # 5.6 MB of lines for 3 objects
+    requests = [Call911(caller=f"c{i}", location="x") for i in range(3)]
+    tracemalloc.start()
+    try:
+        reading = read_reply(BY_TYPE["CALL_911"], requests, 200, body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, peak  # was 30+ MB: every line a string, then all joined
+    assert all(isinstance(o, Unproven) and len(o.why) < 400 for o in reading.outcomes)
