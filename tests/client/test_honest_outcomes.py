@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import traceback
 import tracemalloc
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,6 +34,7 @@ from sonoran_async import (
     SetCallPrimary,
     SonoranClient,
     TransportError,
+    ValidationError,
     _outcomes,
     _reconcile,
     _wire,
@@ -471,3 +473,30 @@ def test_item13_a_reply_of_many_lines_is_never_split_or_joined_whole() -> None:
         tracemalloc.stop()
     assert peak < 1 << 20, peak  # was 30+ MB: every line a string, then all joined
     assert all(isinstance(o, Unproven) and len(o.why) < 400 for o in reading.outcomes)
+
+
+@pytest.mark.parametrize("key", ["abc\n", "abc\r\nX-Evil: 1", "a\x00b", "\tabc", "abc\x7f"])
+def test_item14_a_key_with_a_control_character_is_refused_at_construction(key: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SonoranClient("c", key, api_version=2)
+    assert key.strip() not in str(caught.value) and "control character" in str(caught.value)
+    with pytest.raises(ValidationError):
+        SonoranClient("c", key)
+
+
+def test_item16_a_bad_api_version_leaves_no_key_in_any_frame() -> None:
+    key = "SECRET-KEY-16"
+    with pytest.raises(ValueError) as caught:
+        SonoranClient("c", key, api_version=3)
+    assert key not in str(caught.value)
+    frames = [f for f, _ in traceback.walk_tb(caught.value.__traceback__)]
+    assert any(f.f_code.co_name == "wire_for" for f in frames)
+    for frame in frames:
+        if "sonoran_async" in frame.f_code.co_filename:
+            for name, value in frame.f_locals.items():
+                assert key not in repr(value), (frame.f_code.co_name, name)
+
+
+def test_item16_repr_of_a_half_built_client_does_not_raise() -> None:
+    half = SonoranClient.__new__(SonoranClient)
+    assert "SonoranClient" in repr(half)
