@@ -293,7 +293,8 @@ class SonoranClient(EndpointMethods):
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         cache = self._calls_cache
-        if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
+        snapshots = route.endpoint is GET_CALLS  # the only kind the cache keeps
+        if cache is not None and snapshots and (cached := cache.get(payload)) is not None:
             return cached
         if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
@@ -308,9 +309,9 @@ class SonoranClient(EndpointMethods):
                 raise
         future: asyncio.Future[Any] = loop.create_future()
         lane.put(Item(payload, request, token, future, loop.time()))
-        if cache is not None and single_flight:
+        if cache is not None and snapshots:
             cache.remember(payload, future)
-        elif cache is not None:
+        elif cache is not None and not single_flight:  # a change of ours
             cache.watch(future)
         if single_flight:
             # Callers share the queued future through children, so that one caller's

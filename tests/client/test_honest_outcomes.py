@@ -500,3 +500,32 @@ def test_item16_a_bad_api_version_leaves_no_key_in_any_frame() -> None:
 def test_item16_repr_of_a_half_built_client_does_not_raise() -> None:
     half = SonoranClient.__new__(SonoranClient)
     assert "SonoranClient" in repr(half)
+
+
+class _ByPath:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.paths.append(path)
+        await asyncio.sleep(0)
+        if path.endswith("get_version"):
+            return Reply(200, b"4")
+        if path.endswith("get_calls"):
+            return Reply(200, b'{"activeCalls": [], "emergencyCalls": [], "closedCalls": []}')
+        return Reply(200, b"EMERGENCY CALL ADDED ID: 1")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_item18_the_snapshot_cache_serves_get_calls_only() -> None:
+    server = _ByPath()
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=None, calls_cache_max_age=60.0
+    ) as cad:
+        await cad.get_version()
+        await cad.get_version()
+        await cad.get_calls()
+        await cad.get_calls()  # served from the cache
+    assert server.paths == ["general/get_version", "general/get_version", "emergency/get_calls"]
