@@ -4,7 +4,8 @@ Every request goes out through here: batches from the sender, GET_CALLS look-ups
 reconciliation (`exchange`). A batch's first rate slot is taken by its lane before it
 leaves; every later slot (a retry, a 429, a look-up) is taken here. Retries and 429s:
 - 429: nothing was applied; wait `Retry-After` (else `RateLimit-Reset`, else
-  `X-RateLimit-Reset`; when none is usable, a jittered backoff),
+  `X-RateLimit-Reset`; when none is usable, a jittered backoff that doubles with each
+  429 in a row, up to `max_delay`),
   pause the whole rate bucket, re-send the same body. Never drop, never report success.
   Every wait, the rate budget's included, counts toward `max_rate_limit_wait`.
 - Not sent at all, or 503: retried for every request type.
@@ -142,6 +143,7 @@ class Delivery:
         Raises TransportError, OutcomeUnknownError or RateLimitedError for the whole batch.
         """
         failures = 0
+        limited = 0  # 429s in a row: each one without a usable wait waits longer
         counters = self._counters
         objects = len(batch.items)
         while True:
@@ -168,8 +170,10 @@ class Delivery:
             batch.on_wire = False
             status = reply.status
             if status == 429:
-                await self._wait_out_429(endpoint, batch, reply, failures)
+                await self._wait_out_429(endpoint, batch, reply, limited)
+                limited += 1
                 continue
+            limited = 0
             if status < 500:
                 return reply
             if endpoint.creates and status != 503:
@@ -190,11 +194,15 @@ class Delivery:
         return outcome_unknown(self._counters, endpoint, why, objects)
 
     async def _wait_out_429(
-        self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, failures: int
+        self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, limited: int
     ) -> None:
         delay = wait_of(reply)
-        if delay is None:
-            delay = max(self.backoff(min(failures + 1, 6)), self._policy.base_delay)
+        if delay is None:  # no usable wait: grow with the 429s in a row, up to max_delay
+            ceiling = min(
+                self._policy.max_delay, self._policy.base_delay * 2 ** min(limited + 1, 30)
+            )
+            delay = random.uniform(ceiling / 2, ceiling) if self._policy.jitter else ceiling
+            delay = max(delay, self._policy.base_delay)
         delay = max(delay, _MIN_RATE_LIMIT_WAIT)
         allowed = self._policy.max_rate_limit_wait - batch.waited
         if delay > allowed:

@@ -64,6 +64,10 @@ class Reading:
     outcomes: list[Outcome]
 
 
+#: Bytes of an error reply read as its text.
+_ERROR_TEXT = 1 << 16
+
+
 def _quote(text: str) -> str:
     return repr(text[:120] + ("..." if len(text) > 120 else ""))
 
@@ -90,7 +94,7 @@ def read_reply(
         and len(set(values)) == n
     ):
         return Reading(Shape.LINES, list(map(Proven, values)))
-    lines = reply_lines(body)
+    lines = reply_lines(body, n + 1)  # more than n is all there is to know
     if len(lines) == n:
         outcomes = _read_lines(endpoint, requests, lines, status)
         return Reading(Shape.LINES, _one_object_per_id(outcomes) if endpoint.creates else outcomes)
@@ -103,12 +107,13 @@ def read_reply(
     if 1 <= len(lines) < n:
         why = f"{len(lines)} reply line(s) for {n} objects: {_quote(lines[0])}"
         return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why), n))
-    why = f"{len(lines)} reply lines for {n} object(s): {_quote(' | '.join(lines))}"
+    many = f"more than {n}" if len(lines) > n else str(len(lines))
+    why = f"{many} reply lines for {n} object(s): {_quote(' | '.join(lines[:3]))}"
     return Reading(Shape.NOTHING, _each(Unproven(why), n))
 
 
 def _read_error(status: int, body: bytes, n: int) -> Reading:
-    text = body.decode("utf-8", "replace").strip()
+    text = body[:_ERROR_TEXT].decode("utf-8", "replace").strip()  # error texts are short
     error = error_from_text(status, text)
     if error is None:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status}: {_quote(text)}"), n))
@@ -167,7 +172,7 @@ def _read_json(endpoint: Endpoint[Any, Any], requests: Sequence[Any], body: byte
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        text = body.decode("utf-8", "replace").strip()
+        text = body[:_ERROR_TEXT].decode("utf-8", "replace").strip()
         error = error_from_text(400, text) if text else None
         outcome: Outcome = Refused(error) if error else Unproven(f"not JSON: {_quote(text)}")
         return Reading(Shape.NOTHING, _each(outcome, len(requests)))

@@ -8,14 +8,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import attrs
 
 from ._clock import Clock
 from ._endpoints import ENDPOINTS
 from ._policies import RateLimit
-from ._ratelimit import CommunityBound, Limiter, LocalLimiter
+from ._ratelimit import CommunityBound, GuardedLimiter, Limiter, LocalLimiter
 from ._transport import PostOnly, PostTransport, Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
@@ -72,12 +72,18 @@ class V2Budgets:
         }
 
 
-def wire_for(api_version: int, community_id: str, api_key: str, server_id: int) -> Wire:
+class HeldKey(Protocol):
+    """The API key in a holder whose repr hides it (no frame local shows the key)."""
+
+    value: str
+
+
+def wire_for(api_version: int, community_id: str, key: HeldKey, server_id: int) -> Wire:
     if api_version == 1:
-        return V1Wire(community_id, api_key, server_id)
+        return V1Wire(community_id, key.value, server_id)
     if api_version != 2:
         raise ValueError(f"api_version must be 1 or 2, got {api_version!r}")
-    return V2Wire(api_key, server_id)
+    return V2Wire(key.value, server_id)
 
 
 def transport_for(given: Transport | PostTransport, wire: Wire) -> Transport:
@@ -114,5 +120,4 @@ def limiter_for(
         return LocalLimiter(rate_limit, clock)
     if isinstance(rate_limit, CommunityBound):
         rate_limit.bind(community_id)
-    limiter: Limiter = rate_limit
-    return limiter
+    return GuardedLimiter(rate_limit)  # its failures fail callers, never a lane

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ._changelog import ChangeLog
 from ._fields import ObjectError, WireObject
 from ._snapshots import SnapshotMode, render
 
@@ -21,6 +22,9 @@ Listener = Callable[[str, int, WireObject], None]
 
 #: Default ring sizes: enough to prove exactly-once over a long soak from the log.
 DEFAULT_LOG_SIZE = 100_000
+#: The change log's budget in bytes (its entries as JSON lines): about 70,000 typical
+#: changes; bigger objects push the oldest out sooner.
+DEFAULT_LOG_BYTES = 16 << 20
 DEFAULT_CLOSED_SIZE = 10_000
 DEFAULT_UNITS_SIZE = 10_000
 
@@ -49,7 +53,8 @@ class CadState:
     - `closed_calls`: closed dispatch calls, newest first (the newest `closed_size`).
     - `units`: API ID -> the unit's last reported location (the `units_size` most recently
       reported units).
-    - `log`: the newest `log_size` applied changes as (type, call id, object as received).
+    - `log`: the newest `log_size` applied changes as (type, call id, object as received),
+      within `log_bytes` bytes.
     """
 
     def __init__(
@@ -58,14 +63,15 @@ class CadState:
         log_size: int = DEFAULT_LOG_SIZE,
         closed_size: int = DEFAULT_CLOSED_SIZE,
         units_size: int = DEFAULT_UNITS_SIZE,
+        log_bytes: int = DEFAULT_LOG_BYTES,
     ) -> None:
-        if log_size < 1 or closed_size < 1 or units_size < 1:
+        if closed_size < 1 or units_size < 1:
             raise ValueError("log_size, closed_size and units_size must be >= 1")
         self.units_size = units_size
         self.emergency_calls: dict[int, WireObject] = {}
         self.dispatch_calls: dict[int, WireObject] = {}
         self.units: dict[str, WireObject] = {}
-        self._log: deque[tuple[str, int, WireObject]] = deque(maxlen=log_size)
+        self._log = ChangeLog(log_size, log_bytes)  # within `log_size` and `log_bytes`
         self.last_id = 0
         self._closed: deque[WireObject] = deque(maxlen=closed_size)  # oldest first
         self._server_of: dict[int, int] = {}  # live or closed call -> its server
@@ -80,15 +86,21 @@ class CadState:
 
     @property
     def log(self) -> list[tuple[str, int, WireObject]]:
-        """The newest `log_size` applied changes, oldest first (a copy)."""
-        return list(self._log)
+        """The newest applied changes (at most `log_size`, within `log_bytes`), oldest
+        first, each object as received (a copy, decoded)."""
+        return self._log.entries()
+
+    @property
+    def log_bytes(self) -> int:
+        """Bytes the change log holds now (at most `log_bytes` and one chunk)."""
+        return self._log.bytes
 
     @property
     def closed_calls(self) -> list[WireObject]:
         return list(reversed(self._closed))
 
     def record(self, kind: str, call_id: int, obj: WireObject) -> None:
-        self._log.append((kind, call_id, obj))
+        self._log.append(kind, call_id, obj)
         for listener in self.listeners:
             listener(kind, call_id, obj)
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import traceback
+import tracemalloc
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import orjson
 import pytest
+from aiohttp import web
 
 from sonoran_async import (
+    AiohttpTransport,
     ApiError,
     ApiNotEnabledError,
     Call911,
@@ -23,10 +27,14 @@ from sonoran_async import (
     OutcomeUnknownError,
     ProtocolError,
     RateLimit,
+    RateLimitedError,
     ReconcilePolicy,
     Reply,
+    RetryPolicy,
     SetCallPrimary,
     SonoranClient,
+    TransportError,
+    ValidationError,
     _outcomes,
     _reconcile,
     _wire,
@@ -284,3 +292,240 @@ async def test_item5_a_failing_look_up_leaves_the_outcome_unknown(
         )
     assert all(isinstance(o, OutcomeUnknownError) for o in outcomes), outcomes
     assert len(server.calls) == 3
+
+
+class _BrokenLimiter:
+    """A limiter that raises something other than RateLimitedError."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        self.calls += 1
+        raise self.error
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        raise self.error
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("error", [ValueError("bad script reply"), KeyError("x"), OSError(5)])
+async def test_item9_a_failing_limiter_fails_the_callers_and_never_hangs(error: Exception) -> None:
+    limiter = _BrokenLimiter(error)
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 1")
+    cad = SonoranClient("c", "k", transport=server, rate_limit=limiter, close_timeout=1.0)
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(5)),
+            cad.remove_911(3),
+            return_exceptions=True,
+        ),
+        timeout=5,
+    )
+    assert all(isinstance(o, RateLimitedError) for o in outcomes), outcomes
+    assert all(type(error).__name__ in str(o) for o in outcomes)
+    assert server.requests == 0  # nothing was sent
+    queued = [await cad.submit(Call911(caller=f"q{i}", location="x")) for i in range(50)]
+    await asyncio.wait_for(cad.aclose(), timeout=5)
+    assert all(f.done() for f in queued)
+    assert limiter.calls <= 60  # one attempt per batch, no busy loop
+
+
+async def test_item9_a_limiter_failing_on_a_429_fails_the_batch() -> None:
+    class Always429:
+        requests = 0
+
+        async def post(self, path: str, body: bytes) -> Reply:
+            self.requests += 1
+            return Reply(429, b"", "1")
+
+        async def aclose(self) -> None:
+            return None
+
+    class FailsLater(_CountingLimiter):
+        async def rate_limited(self, bucket: str, retry_after: float) -> None:
+            raise ValueError("redis said something odd")
+
+    server = Always429()
+    async with SonoranClient("c", "k", transport=server, rate_limit=FailsLater()) as cad:
+        with pytest.raises(RateLimitedError):
+            await asyncio.wait_for(cad.call_911(Call911(caller="c", location="x")), timeout=5)
+    assert server.requests == 1
+
+
+async def test_the_local_budget_works_on_a_clock_that_reads_negative() -> None:
+    """A clock far behind (tests/redis skews them by hours) must not wait for hours."""
+    clock = VirtualClock(start=-7200.0)
+    server = _Fixed(b"EMERGENCY CALL ADDED ID: 1")
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=RateLimit(per_second=1, burst=1), clock=clock
+    ) as cad:
+        assert await cad.call_911(Call911(caller="c", location="x")) == 1
+    assert sum(clock.sleeps) < 1.0
+
+
+class _Always429:
+    def __init__(self) -> None:
+        self.requests = 0
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.requests += 1
+        await asyncio.sleep(0)
+        return Reply(429, b"Too Many Requests")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_item11_429s_without_a_wait_back_off_further_and_further_bounded() -> None:
+    clock = VirtualClock()
+    server = _Always429()
+    policy = RetryPolicy(base_delay=0.25, max_delay=8.0, max_rate_limit_wait=60.0)
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=None, retry=policy, clock=clock
+    ) as cad:
+        with pytest.raises(RateLimitedError):
+            await cad.call_911(Call911(caller="c", location="x"))
+    waits = [s for s in clock.sleeps if s > 0]
+    assert max(waits) > 4.0  # grew (it stayed at 0.25-0.5 s)
+    assert max(waits) <= 8.0  # bounded by max_delay
+    assert waits[:4] == sorted(waits[:4])  # the first ones grow one after another
+    assert server.requests < 30
+
+
+@pytest.fixture
+async def silent_tls_port() -> AsyncIterator[int]:
+    """A TCP server that accepts and never answers: a TLS handshake there never ends."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_item10_a_connection_that_never_opens_is_not_sent_never_unknown(
+    silent_tls_port: int,
+) -> None:
+    retry = RetryPolicy(max_attempts=2, base_delay=0, max_delay=0)
+    async with SonoranClient(
+        "c",
+        "k",
+        base_url=f"https://127.0.0.1:{silent_tls_port}",
+        rate_limit=None,
+        retry=retry,
+        timeout=1.2,
+    ) as cad:
+        with pytest.raises(TransportError) as caught:
+            await asyncio.wait_for(cad.call_911(Call911(caller="c", location="x")), 10)
+        assert not caught.value.request_sent
+        assert cad.stats.retries == 1  # retried: it never left
+
+
+@pytest.fixture
+async def big_reply_url() -> AsyncIterator[str]:
+    """A server answering 3 MB of short lines to every POST."""
+
+    async def big(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=b"ok\n" * 1_000_000)
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", big)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+async def test_item13_a_reply_over_the_cap_is_a_clear_error(big_reply_url: str) -> None:
+    transport = AiohttpTransport(big_reply_url, max_reply_bytes=1 << 20)
+    retry = RetryPolicy(max_attempts=2, base_delay=0, max_delay=0)
+    async with SonoranClient("c", "k3y", transport=transport, rate_limit=None, retry=retry) as cad:
+        with pytest.raises(OutcomeUnknownError, match="over 1048576 bytes"):
+            await cad.call_911(Call911(caller="c", location="x"))  # cut off: unknown
+        with pytest.raises(TransportError, match="over 1048576 bytes"):
+            await cad.remove_911(5)
+
+
+def test_item13_a_reply_of_many_lines_is_never_split_or_joined_whole() -> None:
+    from sonoran_async._endpoints import BY_TYPE
+    from sonoran_async._outcomes import Unproven, read_reply
+
+    body = b"EMERGENCY CALL ADDED ID: 1x\n" * 200_000  # 5.6 MB of lines for 3 objects
+    requests = [Call911(caller=f"c{i}", location="x") for i in range(3)]
+    tracemalloc.start()
+    try:
+        reading = read_reply(BY_TYPE["CALL_911"], requests, 200, body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, peak  # was 30+ MB: every line a string, then all joined
+    assert all(isinstance(o, Unproven) and len(o.why) < 400 for o in reading.outcomes)
+
+
+@pytest.mark.parametrize("key", ["abc\n", "abc\r\nX-Evil: 1", "a\x00b", "\tabc", "abc\x7f"])
+def test_item14_a_key_with_a_control_character_is_refused_at_construction(key: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SonoranClient("c", key, api_version=2)
+    assert key.strip() not in str(caught.value) and "control character" in str(caught.value)
+    with pytest.raises(ValidationError):
+        SonoranClient("c", key)
+
+
+def test_item16_a_bad_api_version_leaves_no_key_in_any_frame() -> None:
+    key = "SECRET-KEY-16"
+    with pytest.raises(ValueError) as caught:
+        SonoranClient("c", key, api_version=3)
+    assert key not in str(caught.value)
+    frames = [f for f, _ in traceback.walk_tb(caught.value.__traceback__)]
+    assert any(f.f_code.co_name == "wire_for" for f in frames)
+    for frame in frames:
+        if "sonoran_async" in frame.f_code.co_filename:
+            for name, value in frame.f_locals.items():
+                assert key not in repr(value), (frame.f_code.co_name, name)
+
+
+def test_item16_repr_of_a_half_built_client_does_not_raise() -> None:
+    half = SonoranClient.__new__(SonoranClient)
+    assert "SonoranClient" in repr(half)
+
+
+class _ByPath:
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        self.paths.append(path)
+        await asyncio.sleep(0)
+        if path.endswith("get_version"):
+            return Reply(200, b"4")
+        if path.endswith("get_calls"):
+            return Reply(200, b'{"activeCalls": [], "emergencyCalls": [], "closedCalls": []}')
+        return Reply(200, b"EMERGENCY CALL ADDED ID: 1")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_item18_the_snapshot_cache_serves_get_calls_only() -> None:
+    server = _ByPath()
+    async with SonoranClient(
+        "c", "k", transport=server, rate_limit=None, calls_cache_max_age=60.0
+    ) as cad:
+        await cad.get_version()
+        await cad.get_version()
+        await cad.get_calls()
+        await cad.get_calls()  # served from the cache
+    assert server.paths == ["general/get_version", "general/get_version", "emergency/get_calls"]
