@@ -112,6 +112,8 @@ async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
     length = resp.content_length
     if length is not None and length > cap:
         raise TransportError(f"the reply is over {cap} bytes ({length})", request_sent=True)
+    if length is not None:  # the parser reads no more than the stated length: one read
+        return await resp.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(1 << 16):
