@@ -95,7 +95,8 @@ class Sender:
             reading = self._wire.read(endpoint, batch.requests, reply)
             unanswered = self._settle(batch, reading.outcomes)
             if unanswered:
-                await self._resolve_unanswered(batch, unanswered, reading.shape)
+                witness = next(o.witness for o in reading.outcomes if isinstance(o, Unanswered))
+                await self._resolve_unanswered(batch, unanswered, reading.shape, witness)
             elif reading.shape is Shape.LINES and len(batch) > 1:
                 self._learn(MultiObject.PER_ITEM)
         except SonoranError as exc:
@@ -168,7 +169,9 @@ class Sender:
             ProtocolError(f"{name}: {why}; not confirmed (it may be retried)")
         )
 
-    async def _resolve_unanswered(self, batch: Batch, items: list[Item], shape: Shape) -> None:
+    async def _resolve_unanswered(
+        self, batch: Batch, items: list[Item], shape: Shape, witness: int | None = None
+    ) -> None:
         live = [item for item in items if not item.future.done()]
         if not self.endpoint.creates:
             # Idempotent: sending it again alone is safe and gets it its own answer.
@@ -186,7 +189,7 @@ class Sender:
             return
         batch.status = BatchStatus.RECONCILING
         self._counters.reconciliations += 1
-        matches = await reconciler.find(self.endpoint, items)
+        matches = await reconciler.find(self.endpoint, items, witness)
         absent: list[Item] = []
         unknown: list[Item] = []
         for item, match in zip(items, matches, strict=True):
