@@ -10,15 +10,8 @@ async with Emulator(community_id="demo", api_key="demo-key", plan="PRO") as emu:
 Self-contained: it imports nothing from the client, so it is an independent check of it.
 """
 
-from ._app import (
-    CORE_KEY,
-    MULTI_MODES,
-    PLANS,
-    EmulatorCore,
-    EmulatorSettings,
-    MultiMode,
-    create_app,
-)
+from ._app import CORE_KEY, create_app
+from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
 from ._state import CadState, EmulatorStats, Listener

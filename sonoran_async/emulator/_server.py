@@ -11,7 +11,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
-from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, check_multi, create_app
+from ._app import CORE_KEY, create_app
+from ._core import EmulatorCore, EmulatorSettings, MultiMode, check_multi
 from ._faults import Faults
 from ._state import CadState, EmulatorStats
 
