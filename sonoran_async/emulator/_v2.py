@@ -13,6 +13,7 @@ through v1 and v2.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections import Counter
@@ -104,7 +105,7 @@ def too_many(wait: float) -> web.Response:
         status=429,
         body=orjson.dumps(body),
         content_type="application/json",
-        headers={"Retry-After": str(max(1, round(wait + 0.5)))},
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
     )
 
 
