@@ -1,4 +1,5 @@
-"""A local Sonoran CAD v1 emergency API server for tests, demos and benchmarks.
+"""A local Sonoran CAD emergency API server (v1, and v2 on the same state with the
+`emulator` extra) for tests, demos and benchmarks.
 
 ```python
 from sonoran_async.emulator import Emulator
