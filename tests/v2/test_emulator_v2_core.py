@@ -143,3 +143,55 @@ async def test_a_string_past_the_core_limit_is_a_400_on_v2(http: aiohttp.ClientS
         "A string in the request body is too long",
     )
     assert core.state.log == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "detail"),
+    [
+        ("PATCH", "/dispatch-calls/1", b"{}", 422, "ERROR: Missing editable dispatch fields"),
+        ("PATCH", "/dispatch-calls/9", b'{"title": "T"}', 404, "Call not found with ID: 9"),
+        ("POST", "/dispatch-calls/close", b'{"callIds": [9223372036854775808]}', 422, "callId"),
+        ("POST", "/dispatch-calls/close", b'{"callIds": [8, 9]}', 404, "Call not found"),
+        (
+            "POST",
+            "/dispatch-calls",
+            b'{"origin": 0, "status": 0, "accounts": ["a"]}',
+            422,
+            "priority is required.",
+        ),
+        ("DELETE", "/calls/911/9", None, 404, "Call not found with ID: 9"),
+    ],
+)
+async def test_the_store_answers_errors_by_their_type(
+    both: Both,
+    http: aiohttp.ClientSession,
+    method: str,
+    path: str,
+    body: bytes | None,
+    status: int,
+    detail: str,
+) -> None:
+    url = f"{both.url}/v2/emergency/servers/1{path}"
+    async with http.request(method, url, data=body, headers=AUTH) as resp:
+        problem = orjson.loads(await resp.read())
+    assert (resp.status, problem["status"]) == (status, status)
+    assert detail in problem["detail"]
+    assert both.core.state.log == []
+
+
+async def test_a_server_not_served_is_a_404_before_any_object(
+    both: Both, http: aiohttp.ClientSession
+) -> None:
+    url = f"{both.url}/v2/emergency/servers/7/dispatch-calls/close"
+    async with http.post(url, data=b'{"callIds": [1]}', headers=AUTH) as resp:
+        problem = orjson.loads(await resp.read())
+    assert (resp.status, problem["detail"]) == (404, "Server not found with ID: 7")
+
+
+async def test_api_disabled_is_a_403_on_v2(both: Both, http: aiohttp.ClientSession) -> None:
+    both.core.api_enabled = False
+    status, reply, _ = await post(http, both.url + CREATE, CALL)
+    assert (status, orjson.loads(reply)["detail"]) == (
+        403,
+        "API is not enabled for this community.",
+    )
