@@ -126,3 +126,13 @@ def test_a_cycle_is_found_and_named() -> None:
 def test_no_import_cycle() -> None:
     cycle = find_cycle(package_graph())
     assert cycle is None, " -> ".join(cycle or [])
+
+
+def test_the_emulator_imports_nothing_from_the_client() -> None:
+    """The emulator is an independent check of the client: it shares none of its code."""
+    outside = {
+        name: {m for m in deps if not m.startswith("sonoran_async.emulator")}
+        for name, deps in package_graph().items()
+        if name.startswith("sonoran_async.emulator")
+    }
+    assert {name: deps for name, deps in outside.items() if deps} == {}
