@@ -73,8 +73,9 @@ class ScriptedServer:
         if behaviour == "short":
             data = data[: max(1, len(data) // 2)]
         lines = [self._create(obj) for obj in data]
-        if behaviour == "repeat_id":
-            lines = [lines[0]] * len(lines)
+        proofs = [line for line in lines if not line.startswith("ERROR")]
+        if behaviour == "repeat_id" and proofs:  # one object's id on every line
+            lines = [proofs[0]] * len(lines)
         if behaviour == "reset_after":
             raise TransportError("connection reset", request_sent=True)
         if len(envelope["data"]) == 1 and lines[0].startswith("ERROR"):
