@@ -44,6 +44,9 @@ class Unanswered(NamedTuple):
     """Sent with others, and the reply cannot be matched to the objects."""
 
     why: str
+    #: The id the reply's one line names, if it is a create's proof: a call this very
+    #: request made, which a snapshot fresh enough to prove anything must show.
+    witness: int | None = None
 
 
 Outcome = Proven | Refused | Unproven | Unanswered
@@ -103,7 +106,9 @@ def read_reply(
             return Reading(Shape.LINES, [Proven(endpoint.proof(lines[0], r)) for r in requests])
     if 1 <= len(lines) < n:
         why = f"{len(lines)} reply line(s) for {n} objects: {_quote(lines[0])}"
-        return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why), n))
+        witness = _read_part(endpoint, requests[0], lines[0], status) if endpoint.creates else None
+        named = witness.value if isinstance(witness, Proven) and len(lines) == 1 else None
+        return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why, named), n))
     many = f"more than {n}" if len(lines) > n else str(len(lines))
     why = f"{many} reply lines for {n} object(s): {_quote(' | '.join(lines[:3]))}"
     return Reading(Shape.NOTHING, _each(Unproven(why), n))

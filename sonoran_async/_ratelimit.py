@@ -51,7 +51,7 @@ class _Bucket:
     __slots__ = ("paused_until", "tat")
 
     def __init__(self) -> None:
-        # No history yet: any clock reading (a negative one too) is later than these.
+        # -inf, not 0.0: a Clock's monotonic reading may be negative (any epoch is valid).
         self.tat = -math.inf  # theoretical arrival time of the next request
         self.paused_until = -math.inf
 

@@ -9,8 +9,8 @@ Absence is proven, never assumed (`judge`, shared with the ingest resume look-up
 snapshot that does not show an object proves its absence only if the snapshot echoes
 tokens (some call in it carries one under our key, or it lists no call at all) and is
 fresh for that object (an object sent after it in the same request shows in the same
-snapshot, or two snapshots `recheck_after` seconds apart agree). Every GET_CALLS made
-here takes its rate slot.
+snapshot, or two snapshots `recheck_after` seconds apart agree), and shows the call the
+reply's one line named, if it named one. Every GET_CALLS made here takes its rate slot.
 """
 
 from __future__ import annotations
@@ -163,13 +163,16 @@ class Reconciler:
         #: Set once GET_CALLS proved impossible (e.g. above the plan): stop trying.
         self.impossible: str | None = None
 
-    async def find(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Match]:
-        """Per item (in request order): its call id, ABSENT or UNKNOWN. Never raises but
-        for cancellation: anything going wrong leaves the outcome UNKNOWN."""
+    async def find(
+        self, endpoint: Endpoint[Any, Any], items: Sequence[Item], witness: int | None = None
+    ) -> list[Match]:
+        """Per item (in request order): its call id, ABSENT or UNKNOWN. `witness`: a call
+        id the reply proved this request made; a snapshot without it is stale. Never
+        raises but for cancellation: anything going wrong leaves the outcome UNKNOWN."""
         if self.impossible is not None or endpoint.lookup is None:
             return [Found.UNKNOWN] * len(items)
         try:
-            return await self._find(endpoint, items)
+            return await self._find(endpoint, items, witness)
         except Exception as exc:  # an internal failure: the outcome stays open
             logger.error(
                 "%s: the look-up failed (%s); its objects' outcome stays unknown",
@@ -178,15 +181,23 @@ class Reconciler:
             )
             return [Found.UNKNOWN] * len(items)
 
-    async def _find(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Match]:
+    async def _find(
+        self, endpoint: Endpoint[Any, Any], items: Sequence[Item], witness: int | None
+    ) -> list[Match]:
         objects = [orjson.loads(item.payload) for item in items]
         by_server: dict[Any, list[int]] = defaultdict(list)
         for index, obj in enumerate(objects):
             by_server[obj.get("serverId")].append(index)
+        if len(by_server) > 1:
+            witness = None  # the witness's server is not known
         matches: list[Match] = [Found.UNKNOWN] * len(items)
         for server_id, indexes in by_server.items():
             group = await self._on_server(
-                endpoint, server_id, [items[i] for i in indexes], [objects[i] for i in indexes]
+                endpoint,
+                server_id,
+                [items[i] for i in indexes],
+                [objects[i] for i in indexes],
+                witness,
             )
             for index, match in zip(indexes, group, strict=True):
                 matches[index] = match
@@ -198,6 +209,7 @@ class Reconciler:
         server_id: Any,
         items: Sequence[Item],
         objects: Sequence[dict[str, Any]],
+        witness: int | None,
     ) -> list[Match]:
         """Up to `max_snapshots` GET_CALLS, `recheck_after` seconds apart, until every
         object is found or proven absent (or nothing more can be learned)."""
@@ -214,6 +226,8 @@ class Reconciler:
             except SonoranError as exc:
                 return self._failed(endpoint, server_id, exc, len(items), matches)
             calls = _calls_of(endpoint, snapshot)
+            # A snapshot without the call the reply named is stale: it proves no absence.
+            stale = witness is not None and all(call.call_id != witness for call in calls)
             # No call listed at all (the lists present, and empty): none can be ours,
             # whatever the server does with metaData. `{}` lists nothing: no proof.
             nothing_there = listed and not calls
@@ -221,11 +235,11 @@ class Reconciler:
                 assert key is not None
                 tokens = tokens_on(calls, key)
                 seen.append(tokens)
-                echoed = bool(tokens) or nothing_there
+                echoed = (bool(tokens) or nothing_there) and not stale
                 matches = judge(wanted, seen, echoed=echoed, in_order=True)
             else:
                 assert endpoint.lookup is not None
-                echoed = bool(calls) or nothing_there
+                echoed = (bool(calls) or nothing_there) and not stale
                 matches = _match_fields(endpoint.lookup.fields, objects, calls, seen, echoed)
             if Found.UNKNOWN not in matches:
                 break

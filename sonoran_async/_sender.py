@@ -21,7 +21,7 @@ from ._delivery import Delivery
 from ._endpoints import Endpoint
 from ._errors import ProtocolError, SonoranError
 from ._habits import Habit, MultiObject, habit_of
-from ._outcomes import Shape
+from ._outcomes import Shape, Unanswered
 from ._reconcile import Found, Reconciler
 from ._settle import Settler
 from ._stats import Counters
@@ -93,7 +93,9 @@ class Sender:
             reading = self._wire.read(endpoint, batch.requests, reply)
             unanswered = self._settler.settle(batch, reading.outcomes)
             if unanswered:
-                verdict = await self._find_out(batch, unanswered, reading.shape)
+                # The id the reply named (one line for several), if any: a look-up must see it.
+                witness = next(o.witness for o in reading.outcomes if isinstance(o, Unanswered))
+                verdict = await self._find_out(batch, unanswered, reading.shape, witness)
             elif reading.shape is Shape.LINES and size > 1:
                 self.habit.learn(MultiObject.PER_ITEM)
         except SonoranError as exc:
@@ -113,7 +115,9 @@ class Sender:
             return attrs.evolve(verdict, resend=apart + verdict.resend)
         return verdict
 
-    async def _find_out(self, batch: Batch, items: list[Item], shape: Shape) -> Verdict:
+    async def _find_out(
+        self, batch: Batch, items: list[Item], shape: Shape, witness: int | None
+    ) -> Verdict:
         """For objects the reply could not be matched to: re-send the idempotent alone,
         find the creates through GET_CALLS (or fail them as unknown)."""
         live = [item for item in items if not item.future.done()]
@@ -128,7 +132,7 @@ class Sender:
             return Verdict(one_per_request=fall_back)
         batch.status = BatchStatus.RECONCILING
         self._counters.reconciliations += 1
-        matches = await reconciler.find(self.endpoint, items)
+        matches = await reconciler.find(self.endpoint, items, witness)
         absent: list[Item] = []
         unknown: list[Item] = []
         for item, match in zip(items, matches, strict=True):
