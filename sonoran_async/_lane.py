@@ -246,9 +246,9 @@ class Lane:
             item = self._resend.popleft()
             if not item.future.done():
                 return Batch([item])
-        queue = self._queue
         if self.packing is Packing.ONE_PER_REQUEST:
             return self._take_one()
+        queue = self._queue
         limit = self._policy.max_items
         room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
         count = min(limit, len(queue))

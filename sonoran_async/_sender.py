@@ -103,6 +103,9 @@ class Sender:
         except asyncio.CancelledError:
             # Only aclose() cancels a send, once its deadline has passed.
             batch.fail_all(self._settler.cut_off(batch))
+            if apart:  # never sent: they would have gone back to the lane
+                unsent = Batch(list(apart))
+                unsent.fail_all(self._settler.cut_off(unsent))
             raise
         except Exception as exc:  # a bug must not leave callers waiting forever
             what = self._delivery.scrub(ProtocolError(f"{type(exc).__name__}: {exc}"))
