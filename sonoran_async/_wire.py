@@ -68,14 +68,9 @@ class Wire(Protocol):
     #: empty for v2.
     prefixes: Mapping[str, RequestBody]
 
-    def encode(
-        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
-    ) -> tuple[bytes, str]:
-        """At submit: the object's bytes as queued, and the token it carries ("" if none)."""
-        ...
-
     def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
-        """`encode` for one endpoint, its arguments bound once (the submit hot path)."""
+        """At submit: a request's bytes as queued and the token it carries ("" if none),
+        for one endpoint, its arguments bound once (the hot path)."""
         ...
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
@@ -116,20 +111,10 @@ class V1Wire:
             for e in ENDPOINTS
         }
         self.buckets: Mapping[str, str] = {e.request_type: e.bucket(1) for e in ENDPOINTS}
-        #: Models with a serverId the client's default fills in; types sending `data: []`.
+        #: Models with a serverId the client's default fills in.
         self._with_server = {
             e.request for e in ENDPOINTS if "server_id" in attrs.fields_dict(e.request)
         }
-        self._no_data = {e.request for e in ENDPOINTS if not e.sends_data}
-
-    def encode(
-        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
-    ) -> tuple[bytes, str]:
-        kind = type(request)
-        if kind in self._no_data:
-            return b"", ""
-        server_id = self._server_id if kind in self._with_server else None
-        return encode_object(request, server_id, token_key, unstructure)
 
     def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
         if not endpoint.sends_data:
