@@ -37,6 +37,14 @@ PUBLISHED_LIMITS: Final[Mapping[str, float]] = {
     "closeDispatchCalls": 20,
     "updateDispatchCall": 10,
     "createDispatchCall": 20,
+    # issue #25 (`_live_v2.py`)
+    "getActiveUnits": 3,
+    "setUnitStatus": 30,
+    "setUnitPanic": 20,
+    "lookupNameOrPlate": 30,
+    "lookupByValue": 30,
+    "getCharacters": 10,
+    "getIdentifiers": 10,
 }
 #: The host the OpenAPI document names; requests are matched against it whatever the
 #: emulator's own address.
@@ -287,4 +295,7 @@ def add_v2_routes(
     api = V2Api(CoreV2Store(core), limits=limits, max_body_bytes=core.max_body_bytes)
     app[V2_KEY] = api
     app.router.add_routes(api.routes())
+    from ._live_v2 import live_v2_routes
+
+    app.router.add_routes(live_v2_routes(api, core))  # lookups, units (issue #25)
     return api
