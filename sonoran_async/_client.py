@@ -322,7 +322,7 @@ class SonoranClient(LiveMethods, EndpointMethods):
     async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, got {type(request).__name__}")
-        result = await (await self.submit(request))
+        result: ResultT = await (await self.submit(request))
         if self._observers:
             self._wrote(request, result)  # the live mirror applies the client's own writes
         return result

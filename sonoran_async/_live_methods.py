@@ -76,7 +76,9 @@ class LiveMethods:
     async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         raise NotImplementedError
 
-    def _live_init(self, lookup_cache: float | timedelta | LookupCache | None, clock: Clock) -> None:
+    def _live_init(
+        self, lookup_cache: float | timedelta | LookupCache | None, clock: Clock
+    ) -> None:
         self._lookup_cache = make_lookup_cache(lookup_cache, clock)
         self._observers = []
         self._live_clock = clock
@@ -143,9 +145,7 @@ class LiveMethods:
     ) -> tuple[Record, ...]:
         """GET_CHARACTERS (Plus): a user's characters, the selected one first (cached
         like lookups when the cache is on; a character selection event empties it)."""
-        query = CharactersQuery(
-            api_id=api_id, account=account, community_user_id=community_user_id
-        )
+        query = CharactersQuery(api_id=api_id, account=account, community_user_id=community_user_id)
         found: tuple[Record, ...] = await self._read(query, CharactersQuery)
         return found
 

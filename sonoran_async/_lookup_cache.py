@@ -50,9 +50,7 @@ class LookupCacheStats:
 class LookupCache:
     """See the module docstring. `ttl` in seconds (or a timedelta)."""
 
-    def __init__(
-        self, ttl: float | timedelta, clock: Clock, *, max_entries: int = 1024
-    ) -> None:
+    def __init__(self, ttl: float | timedelta, clock: Clock, *, max_entries: int = 1024) -> None:
         seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else float(ttl)
         if not seconds > 0:
             raise ValueError(f"lookup_cache TTL must be > 0 seconds, got {ttl!r}")

@@ -77,7 +77,10 @@ class RecordSection:
 
 def _sections(value: Any) -> tuple[RecordSection, ...]:
     """A list of sections; one section object where the OpenAPI example prints one."""
-    return nested_list(RecordSection)([value] if type(value) is dict else value)
+    found: tuple[RecordSection, ...] = nested_list(RecordSection)(
+        [value] if type(value) is dict else value
+    )
+    return found
 
 
 @attrs.define(kw_only=True, on_setattr=frozen)
@@ -217,8 +220,10 @@ class LookupQuery(Request[LookupResult]):
     @property
     def notifies(self) -> bool:
         """Whether it opens its results on a user's CAD (a side effect: never cached)."""
-        return self.api_id is not None or self.account is not None or (
-            self.community_user_id is not None
+        return (
+            self.api_id is not None
+            or self.account is not None
+            or (self.community_user_id is not None)
         )
 
     def cache_key(self) -> tuple[Any, ...]:
@@ -266,7 +271,14 @@ class LookupIntQuery(Request[LookupResult]):
         if isinstance(self.value, str) and not self.value.strip():
             raise ValidationError("value", "INVALID EMPTY SEARCH: empty value (refused unsent)")
 
-    notifies = LookupQuery.notifies
+    @property
+    def notifies(self) -> bool:
+        """Whether it opens its results on a user's CAD (a side effect: never cached)."""
+        return (
+            self.api_id is not None
+            or self.account is not None
+            or (self.community_user_id is not None)
+        )
 
     def cache_key(self) -> tuple[Any, ...]:
         types = None if self.types is None else tuple(sorted(set(self.types)))

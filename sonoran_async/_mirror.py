@@ -100,7 +100,7 @@ class LiveMirror:
         self._view = View()
         self._pending: list[tuple[str, Any, Any]] | None = None  # raced a snapshot
         self._handlers: list[ChangeHandler] = []
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._running = False
         self._registered = False
         self._loop_task: asyncio.Task[None] | None = None
@@ -142,7 +142,10 @@ class LiveMirror:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.aclose()
 
@@ -250,7 +253,7 @@ class LiveMirror:
                     task.add_done_callback(self._handler_done)
 
     def _handler_done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)  # type: ignore[arg-type]
+        self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             self.stats.handler_errors += 1
             log.error("mirror on_change handler failed", exc_info=task.exception())

@@ -64,17 +64,22 @@ class View:
         )
 
     def table(self, kind: Kind) -> dict[int, Any]:
-        return self.units if kind == "unit" else self.emergency if kind == "emergency" else (
-            self.dispatch
+        return (
+            self.units
+            if kind == "unit"
+            else self.emergency
+            if kind == "emergency"
+            else (self.dispatch)
         )
 
     def diff(self, newer: View, cause: str) -> list[Change]:
         changes: list[Change] = []
-        for kind in ("unit", "emergency", "dispatch"):
-            old, new = self.table(kind), newer.table(kind)  # type: ignore[arg-type]
+        kinds: tuple[Kind, ...] = ("unit", "emergency", "dispatch")
+        for kind in kinds:
+            old, new = self.table(kind), newer.table(kind)
             for key in old.keys() | new.keys():
                 if old.get(key) != new.get(key):
-                    changes.append(Change(kind, key, old.get(key), new.get(key), cause))  # type: ignore[arg-type]
+                    changes.append(Change(kind, key, old.get(key), new.get(key), cause))
         return changes
 
 
@@ -142,7 +147,12 @@ def apply_event(view: View, event: PushEvent, *, only_units: bool = True) -> lis
         if call is not None:
             edit.evolve("dispatch", (event.call_id,), notes=(*(call.notes or ()), event.note))
     elif isinstance(event, EventDispatchUnitAttach | EventDispatchUnitDetach):
-        _idents(edit, event.call_id, event.idents or (), attach=isinstance(event, EventDispatchUnitAttach))
+        _idents(
+            edit,
+            event.call_id,
+            event.idents or (),
+            attach=isinstance(event, EventDispatchUnitAttach),
+        )
     return edit.changes
 
 
@@ -168,7 +178,9 @@ def _targets(view: View, update: UnitStatusUpdate | UnitPanicUpdate | UnitLocati
     return [k for k, u in view.units.items() if who is not None and u.names(who)]
 
 
-def apply_write(view: View, request: Any, result: Any, server_id: int, default_server: int) -> list[Change]:
+def apply_write(
+    view: View, request: Any, result: Any, server_id: int, default_server: int
+) -> list[Change]:
     """Apply one of the client's own successful calls (the CAD pushes no dispatch events
     for API changes, nor a panic event for an API panic)."""
     sid = getattr(request, "server_id", None)

@@ -6,8 +6,8 @@
 | LookupIntQuery | `POST v2/general/lookups/by-value` (`searchType` by name, `value` as text) |
 | CharactersQuery | `GET v2/civilian/characters?communityUserId=` or `accountUuid=` |
 | IdentifiersQuery | `GET v2/emergency/accounts/{account}/identifiers` |
-| ActiveUnitsQuery | `GET v2/emergency/servers/{serverId}/units?includeOffline&onlyUnits&limit&offset` |
-| UnitStatusUpdate | `PATCH .../units/status`: one status for many `communityUserIds` or `identIds` |
+| ActiveUnitsQuery | `GET .../servers/{serverId}/units?includeOffline&onlyUnits&limit&offset` |
+| UnitStatusUpdate | `PATCH .../units/status`: one status, many `communityUserIds`/`identIds` |
 | UnitPanicUpdate | `PATCH .../units/panic`: likewise, one `isPanic` for many |
 
 v1's `api_id` has no v2 form: a request naming a user by it is refused before sending.

@@ -31,9 +31,7 @@ _SEARCH_TYPES: Final = ("IDENTIFIER", "SUPERVISOR_STATUS", "ACTIVE_STATUS", "NUM
                         "ACCOUNT")  # fmt: skip
 
 
-def make_record(
-    record_type: int, name: str, fields: Mapping[str, Any], **extra: Any
-) -> WireObject:
+def make_record(record_type: int, name: str, fields: Mapping[str, Any], **extra: Any) -> WireObject:
     """A custom record in the wire shape (one section holding `fields` by uid)."""
     section = {
         "category": 0,
@@ -125,7 +123,9 @@ class LiveState:
     def login(self, ident: int) -> None:
         unit = self.identifiers[ident]
         self.online.setdefault(unit["serverId"], set()).add(ident)
-        self._push("UNIT_LOGIN", ident, {"unit": self.public(unit), "isDispatch": unit["isDispatch"]})
+        self._push(
+            "UNIT_LOGIN", ident, {"unit": self.public(unit), "isDispatch": unit["isDispatch"]}
+        )
 
     def logout(self, ident: int) -> None:
         unit = self.identifiers[ident]
@@ -187,8 +187,10 @@ class LiveState:
         server_id: int | None = None,
     ) -> list[int]:  # fmt: skip
         """The logged-in identifiers a command names."""
-        online = set().union(*self.online.values()) if server_id is None else self.online.get(
-            server_id, set()
+        online = (
+            set().union(*self.online.values())
+            if server_id is None
+            else self.online.get(server_id, set())
         )
         wanted = set(ident_ids)
         found: list[int] = []
@@ -199,12 +201,17 @@ class LiveState:
                 ident in wanted
                 or (api_id is not None and api_id in (data.get("apiId1"), data.get("apiId2")))
                 or (account is not None and account == unit["accId"])
-                or (community_user_id is not None and community_user_id == data.get("communityUserId"))
+                or (
+                    community_user_id is not None
+                    and community_user_id == data.get("communityUserId")
+                )
             ):
                 found.append(ident)
         return found
 
-    def account_of(self, o: WireObject, *, api_key: str = "apiId", account_key: str = "account") -> str:
+    def account_of(
+        self, o: WireObject, *, api_key: str = "apiId", account_key: str = "account"
+    ) -> str:
         account = opt_str(o, account_key)
         if account is None:
             api_id = opt_str(o, api_key)
@@ -225,7 +232,8 @@ class LiveState:
         for record in self.records.values():
             values = _values(record)
             if all(
-                not term or (term in _text(values.get(k)) if partial else term == _text(values.get(k)))
+                not term
+                or (term in _text(values.get(k)) if partial else term == _text(values.get(k)))
                 for k, term in terms.items()
             ) and (types is None or record.get("type") in types or record.get("type") == CHARACTER):
                 found.append(copy.deepcopy(record))
@@ -243,9 +251,10 @@ class LiveState:
                 hit = str(record.get(key[search_type], "\0")) == str(value)
             if hit and (types is None or record.get("type") in types):
                 found.append(copy.deepcopy(record))
-        limit = o.get("limit") if type(o.get("limit")) is int else len(found)
-        offset = o.get("offset") if type(o.get("offset")) is int else 0
-        return found[offset : offset + limit]
+        limit, offset = o.get("limit"), o.get("offset")
+        start = offset if type(offset) is int and offset >= 0 else 0
+        end = start + limit if type(limit) is int and limit >= 0 else len(found)
+        return found[start:end]
 
     def characters(self, account: str) -> list[WireObject]:
         return [copy.deepcopy(r) for r in self.records.values()
@@ -257,7 +266,11 @@ class LiveState:
 
 
 def _values(record: WireObject) -> dict[str, Any]:
-    return {f.get("uid"): f.get("value") for s in record.get("sections", ()) for f in s.get("fields", ())}
+    return {
+        f.get("uid"): f.get("value")
+        for s in record.get("sections", ())
+        for f in s.get("fields", ())
+    }
 
 
 def _types(o: WireObject) -> set[int] | None:

@@ -58,9 +58,15 @@ class _Ops:
         idents = body.get("identIds") or []
         account = body.get("accountUuid")
         if not users and not idents and not isinstance(account, str):
-            raise V2Error(422, _UNPROCESSABLE, "A target (communityUserIds, accountUuid, identIds) is required.")
+            raise V2Error(
+                422,
+                _UNPROCESSABLE,
+                "A target (communityUserIds, accountUuid, identIds) is required.",
+            )
         if not all(isinstance(u, str) for u in users) or not all(type(i) is int for i in idents):
-            raise V2Error(422, _UNPROCESSABLE, "communityUserIds must be strings, identIds integers.")
+            raise V2Error(
+                422, _UNPROCESSABLE, "communityUserIds must be strings, identIds integers."
+            )
         found = set(live.matching(ident_ids=idents, server_id=sid))
         for user in users:
             found |= set(live.matching(community_user_id=user, server_id=sid))

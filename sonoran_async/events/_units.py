@@ -145,7 +145,9 @@ class EventUnitUpdate(PushEvent):
     Sonoran's FiveM resource since 2026-07, though no page documents it."""
 
     TYPE: ClassVar[str] = "EVENT_UNIT_UPDATE"
-    units: tuple[Unit, ...] | None = attrs.field(default=None, metadata=wire(read=nested_list(Unit)))
+    units: tuple[Unit, ...] | None = attrs.field(
+        default=None, metadata=wire(read=nested_list(Unit))
+    )
 
 
 UNIT_EVENTS: tuple[type[PushEvent], ...] = (

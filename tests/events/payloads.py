@@ -191,9 +191,11 @@ DOCUMENTED: dict[str, tuple[type[PushEvent], Any, Callable[[Any], bool]]] = {
     "EVENT_UNIT_UPDATE": (
         EventUnitUpdate,
         {"units": [{"id": 4, "status": 3, "isDispatch": False, "data": {"unitNum": "A-4"}}]},
-        lambda e: e.units[0].ident_id == 4
-        and e.units[0].status == UnitStatus.ENROUTE
-        and e.units[0].data.unit_num == "A-4",
+        lambda e: (
+            e.units[0].ident_id == 4
+            and e.units[0].status == UnitStatus.ENROUTE
+            and e.units[0].data.unit_num == "A-4"
+        ),
     ),
     "EVENT_UNIT_GROUP_ADD": (
         EventUnitGroupAdd,
