@@ -4,8 +4,9 @@ search, with single flight for identical lookups in flight.
 - Only pure reads come here: a lookup that names a user (`apiId`, `account`) opens the
   results on that user's CAD, so the client sends every such lookup itself, never from
   or into the cache and never shared (`LookupQuery.notifies`).
-- Time is the client's `Clock`: an entry is served while `now - started < ttl`, where
-  `started` is when its request was made (never older than the TTL says).
+- Time is the client's `Clock`: an entry is served while `now - answered < ttl`, where
+  `answered` is when its reply arrived (what the server said then; a lookup that waited
+  long for a rate slot is as fresh as its answer, not as old as its wait).
 - Bounded: past `max_entries` the least recently used entry leaves.
 - `invalidate()` (called for the record push events once `follow(receiver)` is set up)
   empties it, and a lookup already in flight when it is called is neither stored nor
@@ -61,7 +62,7 @@ class LookupCache:
         self.stats = LookupCacheStats()
         self._clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._in_flight: dict[Hashable, tuple[float, asyncio.Future[Any]]] = {}
+        self._in_flight: dict[Hashable, asyncio.Future[Any]] = {}
 
     def __repr__(self) -> str:
         return f"<LookupCache ttl={self.ttl}s entries={len(self._entries)}/{self.max_entries}>"
@@ -84,18 +85,18 @@ class LookupCache:
         flight = self._in_flight.get(key)
         if flight is not None:
             self.stats.shared += 1
-            shared: T = await asyncio.shield(flight[1])
+            shared: T = await asyncio.shield(flight)
             return shared
         self.stats.misses += 1
         task: asyncio.Future[T] = asyncio.ensure_future(fetch())
-        self._in_flight[key] = (now, task)
-        task.add_done_callback(lambda done: self._landed(key, now, done))
+        self._in_flight[key] = task
+        task.add_done_callback(lambda done: self._landed(key, done))
         # The fetch is shielded: one caller's cancellation never cancels the others'.
         return await asyncio.shield(task)
 
-    def _landed(self, key: Hashable, started: float, task: asyncio.Future[Any]) -> None:
+    def _landed(self, key: Hashable, task: asyncio.Future[Any]) -> None:
         flight = self._in_flight.get(key)
-        if flight is None or flight[1] is not task:
+        if flight is not task:
             # Invalidated while in flight (or replaced): its result is not stored.
             if not task.cancelled():
                 task.exception()
@@ -103,9 +104,7 @@ class LookupCache:
         del self._in_flight[key]
         if task.cancelled() or task.exception() is not None:
             return
-        if self._clock.monotonic() - started >= self.ttl:
-            return  # already stale
-        self._entries[key] = (started, task.result())
+        self._entries[key] = (self._clock.monotonic(), task.result())
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -24,7 +24,8 @@ PLATES = ("ABC123", "abc123 ", "XYZ9", "Q1")
 class CountingTransport:
     """Answers every LOOKUP with a record naming the request's sequence number."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: VirtualClock | None = None) -> None:
+        self.clock = clock  # given: each reply takes one virtual second
         self.sent: list[dict[str, Any]] = []
         self.gate: asyncio.Event | None = None  # set: replies wait for it
 
@@ -34,6 +35,8 @@ class CountingTransport:
         number = len(self.sent)
         if self.gate is not None:
             await self.gate.wait()
+        if self.clock is not None:
+            await self.clock.sleep(1.0)
         await asyncio.sleep(0)
         record = {"id": number, "type": 5, "name": obj.get("plate", "")}
         return Reply(200, orjson.dumps({"records": [record]}))
@@ -67,8 +70,8 @@ def test_never_serves_a_notifying_lookup_and_honours_the_ttl(
 ) -> None:
     async def run() -> None:
         clock = VirtualClock()
-        transport = CountingTransport()
-        fetched: dict[str, tuple[float, int]] = {}  # normalised plate -> (when, request no.)
+        transport = CountingTransport(clock)
+        fetched: dict[str, tuple[float, int]] = {}  # normalised plate -> (answered, number)
         async with client(transport, clock, ttl=60.0) as cad:
             for plate, notify, wait in steps:
                 clock.now += wait
