@@ -20,11 +20,13 @@ from ._app import (
     create_app,
 )
 from ._faults import SCRIPT_NAMES, Faults
+from ._live import DEMO_FIXTURE, LiveState, live_of, make_record
 from ._server import Emulator
 from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
     "CORE_KEY",
+    "DEMO_FIXTURE",
     "MULTI_MODES",
     "PLANS",
     "SCRIPT_NAMES",
@@ -35,6 +37,9 @@ __all__ = [
     "EmulatorStats",
     "Faults",
     "Listener",
+    "LiveState",
     "MultiMode",
     "create_app",
+    "live_of",
+    "make_record",
 ]

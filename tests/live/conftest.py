@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sonoran_async.emulator._live import DEMO_FIXTURE, LiveState, live_of
+from sonoran_async.emulator import DEMO_FIXTURE, LiveState, live_of
 
 from ..v2.conftest import Both, start
 

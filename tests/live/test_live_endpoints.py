@@ -4,9 +4,9 @@ UNIT_PANIC against the emulator, in both API versions."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiohttp
-
 import pytest
 
 from sonoran_async import (
@@ -23,14 +23,14 @@ from sonoran_async import (
     UnitStatusUpdate,
     ValidationError,
 )
-from sonoran_async.emulator._live import make_record
+from sonoran_async.emulator import make_record
 
 from .conftest import Seeded
 
 VERSIONS = pytest.mark.parametrize("api_version", [1, 2])
 
 
-def _who(api_version: int) -> dict[str, str]:
+def _who(api_version: int) -> dict[str, Any]:
     """How each version names the demo unit's user."""
     return {"api_id": "STEAM:1"} if api_version == 1 else {"community_user_id": "license:1"}
 
@@ -108,7 +108,7 @@ async def test_characters_and_identifiers(seeded: Seeded, api_version: int) -> N
         mine = await cad.get_characters(account="acc-john")
         idents = await cad.get_identifiers(account="acc-john")
         unlinked = {"api_id": "STEAM:404"} if api_version == 1 else {"community_user_id": "x"}
-        with pytest.raises(ApiError, match="(?i)not linked"):
+        with pytest.raises(ApiError, match=r"(?i)not linked"):
             await cad.get_characters(**unlinked)
     assert [c.name for c in mine] == ["John Doe"] and mine[0].value("first") == "John"
     (unit,) = idents.identifiers
@@ -166,7 +166,7 @@ async def test_unit_commands_for_several_units_share_one_request(
         live.login(ident)
         idents.append(ident)
     if api_version == 1:
-        targets = [{"api_id": f"S:{n}"} for n in range(5)]
+        targets: list[dict[str, Any]] = [{"api_id": f"S:{n}"} for n in range(5)]
     else:
         targets = [{"community_user_id": f"lic:{n}"} for n in range(5)]
     async with seeded.client(api_version) as cad:

@@ -18,8 +18,7 @@ from sonoran_async import (
     UnitStatus,
     UnitStatusUpdate,
 )
-from sonoran_async.emulator import create_app
-from sonoran_async.emulator._live import live_of
+from sonoran_async.emulator import create_app, live_of
 from sonoran_async.events import EventReceiver, EventUnitStatus, PushEvent
 
 from .conftest import Seeded
@@ -92,7 +91,7 @@ async def test_events_that_race_the_snapshot_are_replayed_onto_it() -> None:
         def on(self, kind: type[PushEvent]) -> Any:
             return handlers.append
 
-    mirror = LiveMirror(client, server_id=1, events=Source())  # type: ignore[arg-type]
+    mirror = LiveMirror(client, server_id=1, events=Source())
     start = asyncio.ensure_future(mirror.start())
     await asyncio.sleep(0)
     (handler,) = handlers

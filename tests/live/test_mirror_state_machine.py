@@ -21,8 +21,7 @@ from sonoran_async import (
     UnitStatus,
     UnitStatusUpdate,
 )
-from sonoran_async.emulator import EmulatorCore
-from sonoran_async.emulator._live import LiveState, live_of
+from sonoran_async.emulator import EmulatorCore, LiveState, live_of
 
 from ..v2.conftest import FAST_RETRY, start
 from .events import LocalEvents
