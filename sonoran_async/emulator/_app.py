@@ -22,13 +22,15 @@ CORE_KEY: Final = web.AppKey("sonoran_emulator_core", EmulatorCore)
 def _serve_v2(app: web.Application, core: EmulatorCore, limits: Mapping[str, float] | None) -> None:
     """v2 on the same state, when the `emulator` extra (openapi-core, PyYAML) is installed."""
     try:  # deferred: the extra may be missing
+        from ._live_v2 import live_v2_routes
         from ._v2 import add_v2_routes
     except ImportError:
         logging.getLogger("sonoran_async.emulator").info(
             "v2 is not served: pip install 'sonoran-async[emulator]' for it"
         )
         return
-    add_v2_routes(app, core, limits=limits)
+    api = add_v2_routes(app, core, limits=limits)
+    app.router.add_routes(live_v2_routes(api, core))  # lookups and units (issue #25)
 
 
 async def _healthz(request: web.Request) -> web.Response:

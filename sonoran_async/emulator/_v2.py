@@ -265,7 +265,4 @@ def add_v2_routes(
     api = V2Api(core, limits=limits)
     app[V2_KEY] = api
     app.router.add_routes(api.routes())
-    from ._live_v2 import live_v2_routes
-
-    app.router.add_routes(live_v2_routes(api, core))  # lookups, units (issue #25)
     return api
