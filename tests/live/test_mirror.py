@@ -148,3 +148,62 @@ async def test_over_http_push_with_the_event_receiver() -> None:
     finally:
         await emulator.close()
         await listener.close()
+
+
+class _ManualClock:
+    """`sleep` returns when the test calls `tick()`."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+        self._tick = asyncio.Event()
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await self._tick.wait()
+        self._tick.clear()
+
+    async def tick(self) -> None:
+        self._tick.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+
+class _FlakyClient(_SlowClient):
+    def __init__(self, units: Any, calls: Any) -> None:
+        super().__init__(units, calls)
+        self.land.set()
+        self.fail = False
+        self.snapshots = 0
+
+    async def all_active_units(self, *, server_id: int | None = None) -> Any:
+        self.snapshots += 1
+        if self.fail:
+            raise TimeoutError
+        return self.units
+
+
+async def test_periodic_resyncs_replace_the_view_and_a_failure_keeps_it() -> None:
+    from sonoran_async import CallsSnapshot
+    from sonoran_async.events import Unit
+
+    clock = _ManualClock()
+    client = _FlakyClient((Unit(ident_id=1),), CallsSnapshot())
+    mirror = LiveMirror(client, server_id=1, events=None, resync_interval=30, clock=clock)  # type: ignore[arg-type]
+    changes: list[Change] = []
+    mirror.on_change(changes.append)
+    await mirror.start()
+    try:
+        assert set(mirror.units) == {1} and [c.cause for c in changes] == ["snapshot"]
+        client.units = (Unit(ident_id=2),)
+        await clock.tick()
+        assert set(mirror.units) == {2} and mirror.stats.resyncs == 2
+        assert {(c.key, c.cause) for c in changes[1:]} == {(1, "resync"), (2, "resync")}
+        client.fail = True
+        await clock.tick()
+        assert set(mirror.units) == {2} and mirror.stats.resync_failures == 1
+        assert clock.sleeps == [30.0, 30.0, 30.0] and client.snapshots == 3
+    finally:
+        await mirror.aclose()
