@@ -9,7 +9,8 @@ from aiohttp import web
 
 from ._fields import ObjectError, WireObject
 from ._live import live_of, search_type
-from ._v2 import Handler, V2Api, V2Error
+from ._v2 import Handler, V2Api
+from ._v2_store import V2Error
 
 _STATUS_NAMES: Final = {0: "UNAVAILABLE", 1: "BUSY", 2: "AVAILABLE", 3: "ENROUTE", 4: "ON_SCENE",
                         100: "OFFLINE"}  # fmt: skip

@@ -191,7 +191,7 @@ async def test_periodic_resyncs_replace_the_view_and_a_failure_keeps_it() -> Non
 
     clock = _ManualClock()
     client = _FlakyClient((Unit(ident_id=1),), CallsSnapshot())
-    mirror = LiveMirror(client, server_id=1, events=None, resync_interval=30, clock=clock)  # type: ignore[arg-type]
+    mirror = LiveMirror(client, server_id=1, events=None, resync_interval=30, clock=clock)
     changes: list[Change] = []
     mirror.on_change(changes.append)
     await mirror.start()
