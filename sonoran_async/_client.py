@@ -284,6 +284,8 @@ class SonoranClient(LiveMethods, EndpointMethods):
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         cache = self._calls_cache
+        if single_flight and route.endpoint is not GET_CALLS:
+            cache = None  # the calls cache holds GET_CALLS snapshots only (units, lookups: never)
         if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
             return cached
         if single_flight and (shared := lane.shared(payload)) is not None:

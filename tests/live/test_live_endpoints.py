@@ -213,3 +213,15 @@ def test_a_command_names_its_units_one_way() -> None:
         UnitStatusUpdate(status=UnitStatus.BUSY)
     with pytest.raises(ValidationError, match="one way"):
         UnitPanicUpdate(api_id="S:1", ident_ids=[1])
+
+
+async def test_the_calls_cache_never_serves_units_or_lookups(seeded: Seeded) -> None:
+    (ident,) = seeded.live.online[1]
+    async with seeded.client(1, calls_cache_max_age=60.0) as cad:
+        before = await cad.get_active_units()
+        seeded.live.set_status([ident], 4)
+        after = await cad.get_active_units()
+        await cad.get_calls()
+        await cad.get_calls()  # GET_CALLS still is cached
+    assert (before[0].status, after[0].status) == (UnitStatus.UNAVAILABLE, UnitStatus.ON_SCENE)
+    assert seeded.core.stats.per_type.get("GET_CALLS") == 1
