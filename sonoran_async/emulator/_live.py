@@ -209,12 +209,11 @@ class LiveState:
                 found.append(ident)
         return found
 
-    def account_of(
-        self, o: WireObject, *, api_key: str = "apiId", account_key: str = "account"
-    ) -> str:
-        account = opt_str(o, account_key)
+    def account_of(self, o: WireObject) -> str:
+        """The account a v1 object names (`account`, or an `apiId` linked to one)."""
+        account = opt_str(o, "account")
         if account is None:
-            api_id = opt_str(o, api_key)
+            api_id = opt_str(o, "apiId")
             account = self.accounts.get(api_id) if api_id is not None else None
         if account is None:
             raise ObjectError(NOT_LINKED)
