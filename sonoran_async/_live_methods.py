@@ -8,13 +8,12 @@ Mixed into `SonoranClient`, which provides `_call`; `_live_init` is called from 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 import attrs
 
 from ._clock import Clock
-from ._lookup_cache import EventSource, LookupCache, make_lookup_cache
+from ._lookup_cache import EventSource, LookupCache, LookupCacheSetting, make_lookup_cache
 from ._lookups import (
     CharactersQuery,
     Identifiers,
@@ -76,16 +75,16 @@ class LiveMethods:
     async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         raise NotImplementedError
 
-    def _live_init(
-        self, lookup_cache: float | timedelta | LookupCache | None, clock: Clock
-    ) -> None:
+    def _live_init(self, lookup_cache: LookupCacheSetting, clock: Clock) -> None:
         self._lookup_cache = make_lookup_cache(lookup_cache, clock)
         self._observers = []
         self._live_clock = clock
 
-    def _wrote(self, request: Any, result: Any) -> None:
+    def _wrote(self, request: Any, result: ResultT) -> ResultT:
+        """Tell the observers (a live mirror) of a call that succeeded; its result."""
         for observer in self._observers:
             observer(request, result)
+        return result
 
     @property
     def lookup_cache(self) -> LookupCache | None:

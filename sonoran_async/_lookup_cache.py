@@ -130,9 +130,11 @@ class LookupCache:
             events.on(kind)(changed)
 
 
-def make_lookup_cache(
-    setting: float | timedelta | LookupCache | None, clock: Clock
-) -> LookupCache | None:
+#: `SonoranClient(lookup_cache=...)`: a TTL in seconds, a timedelta, a ready cache, or None.
+LookupCacheSetting = float | timedelta | LookupCache | None
+
+
+def make_lookup_cache(setting: LookupCacheSetting, clock: Clock) -> LookupCache | None:
     """The client's `lookup_cache=` setting: a TTL, a ready cache, or None (off)."""
     if setting is None or isinstance(setting, LookupCache):
         return setting

@@ -16,6 +16,7 @@ from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
 from ._live import DEMO_FIXTURE, LiveState, live_of, make_record
 from ._server import Emulator
+from ._snapshots import SNAPSHOT_MODES, SnapshotMode
 from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "MULTI_MODES",
     "PLANS",
     "SCRIPT_NAMES",
+    "SNAPSHOT_MODES",
     "CadState",
     "Emulator",
     "EmulatorCore",
@@ -33,6 +35,7 @@ __all__ = [
     "Listener",
     "LiveState",
     "MultiMode",
+    "SnapshotMode",
     "create_app",
     "live_of",
     "make_record",
