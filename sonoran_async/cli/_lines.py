@@ -149,19 +149,38 @@ def _json_kind(value: object) -> str:
 class InputFacts:
     lines: int  # a last line without a newline counts
     sha256: str
+    size: int
 
 
 def input_facts(path: Path) -> InputFacts:
-    """Line count and content hash of a file (blocking: run it in a thread)."""
-    count = 0
+    """Line count, content hash and size of a file (blocking: run it in a thread)."""
+    count = size = 0
     last = b"\n"
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             count += chunk.count(b"\n")
+            size += len(chunk)
             digest.update(chunk)
             last = chunk[-1:]
-    return InputFacts(count + (last != b"\n"), digest.hexdigest())
+    return InputFacts(count + (last != b"\n"), digest.hexdigest(), size)
+
+
+def prefix_sha256(path: Path, size: int) -> str | None:
+    """The hash of the file's first `size` bytes, if they end a line (or are none): the
+    old content of a file that was only appended to (blocking: run it in a thread)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        if size:
+            f.seek(size - 1)
+            if f.read(1) != b"\n":
+                return None  # the old last line had no newline: it may have grown
+            f.seek(0)
+        left = size
+        while left and (chunk := f.read(min(left, 1 << 20))):
+            digest.update(chunk)
+            left -= len(chunk)
+    return None if left else digest.hexdigest()
 
 
 def stdin_is_a_file() -> bool:
