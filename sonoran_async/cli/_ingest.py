@@ -339,7 +339,10 @@ class Ingest:
         self._close_client(flush=False)
 
     def _error(self, message: str) -> None:
-        self.console.print(f"[red]error:[/] {message}")
+        """One line on stderr, never wrapped (a log collector keeps it whole)."""
+        from rich.markup import escape
+
+        self.console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
 
     def _exit_code(self) -> int:
         if self.interrupted is not None:

@@ -33,8 +33,10 @@ def write_calls(path: Path, n: int) -> list[str]:
     return callers
 
 
-async def start_ingest(source: Path, emu: Emulator, *extra: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SONORAN_COMMUNITY_ID": COMMUNITY, "SONORAN_API_KEY": KEY}
+async def start_ingest(
+    source: Path, emu: Emulator, *extra: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    env = {**os.environ, "SONORAN_COMMUNITY_ID": COMMUNITY, "SONORAN_API_KEY": KEY, **(env or {})}
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
