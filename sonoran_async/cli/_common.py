@@ -202,7 +202,7 @@ async def connect(
                 close_timeout=close_timeout,
             )
         except ValueError as exc:  # a bad URL; the message never holds the key
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc).replace("base_url", "--url")) from None
         await stack.enter_async_context(client)
         yield client, emulator
 

@@ -32,7 +32,7 @@ from ._common import (
     target_label,
 )
 from ._feed import Feeder
-from ._journal import Journal, JournalError, JournalMismatch, Source
+from ._journal import JOURNAL_HELP, Journal, JournalError, JournalMismatch, Source
 from ._lines import SCHEMA_HELP, input_facts
 from ._lock import JournalBusy
 from ._progress import IngestProgress
@@ -66,7 +66,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="send the 911 calls of a JSONL file (one Call911 object per line)",
         description="Send the 911 calls of a JSONL file, batched, under a request budget; "
         "an interrupted run resumes where it stopped.",
-        epilog=SCHEMA_HELP,
+        epilog=SCHEMA_HELP + "\n" + JOURNAL_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument(

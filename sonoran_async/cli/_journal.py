@@ -29,6 +29,27 @@ if TYPE_CHECKING:
 
 _FORMAT: Final = "1"
 
+#: Seconds between two commits of outcomes (a killed run looks up those not committed).
+COMMIT_EVERY: Final = 0.25
+
+JOURNAL_HELP: Final = f"""\
+journal and resume:
+  With --url, every line's state (sent, created with its id, refused, invalid, unknown,
+  failed, pending) is kept in a SQLite journal, FILE.journal by default. A line is
+  marked sent, in a commit synced to disk, before it is handed to the client; outcomes
+  are committed every {COMMIT_EVERY:g} s. Run the same command again to continue: created
+  lines are skipped; lines whose outcome is unknown are looked up on the server first
+  (by the token the run put in their metaData) and re-sent only when proven absent;
+  refused and invalid lines are not re-sent unless --retry-rejected. Lines added
+  at the end of the file since the last run are sent too; any other change to the input
+  is refused unless --force. One run at a time per journal: another one is refused
+  (exit 2, naming the holder's pid, host and start time); the lock dies with its process,
+  so a run after a crash resumes. A fatal reply (invalid key, API not enabled, community
+  not found) stops the run at once; the lines not created stay pending for the next run.
+  With FILE = -, or without --url (the built-in emulator is new each run), there is a
+  journal only with --journal; --no-journal keeps none.
+"""
+
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS lines (

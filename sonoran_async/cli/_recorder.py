@@ -8,7 +8,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Final
+from typing import IO
 
 import orjson
 
@@ -23,7 +23,7 @@ from .._errors import (
     ValidationError,
 )
 from ._common import UsageError
-from ._journal import Journal, JournalError, LineState, Outcome
+from ._journal import COMMIT_EVERY, Journal, JournalError, LineState, Outcome
 from ._lines import FIELD_TO_WIRE
 from ._report import Tally
 
@@ -115,10 +115,6 @@ class RejectsWriter:
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
-
-
-#: Seconds between two commits of outcomes (a killed run looks up those not committed).
-COMMIT_EVERY: Final = 0.25
 
 
 class Recorder:
