@@ -98,7 +98,7 @@ def test_the_summary_of_a_stopped_run_says_lines_read() -> None:
     """Issue 24, item 5: "lines sent or checked 3,000" beside "pending 2,600"."""
     from sonoran_async.cli._report import summary_table
 
-    data = {
+    data: dict[str, Any] = {
         "lines": 3000,
         "created": 400,
         "invalid": 0,
