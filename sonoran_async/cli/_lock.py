@@ -1,21 +1,39 @@
 """One journal, one writer: an OS file lock on a sidecar file (`JOURNAL.lock`).
 
-The lock is `flock` on an open descriptor: it belongs to the process and dies with it
-(exit, crash, SIGKILL), so a run started after a crashed one takes it at once. The file
-holds who has it (pid, host, start time) for the refusal's message; it is left in place,
-never unlinked (removing a lock file races with the next run opening it).
+The lock is `flock` on an open descriptor (on Windows, `msvcrt.locking` of one byte): it
+belongs to the process and dies with it (exit, crash, SIGKILL), so a run started after a
+crashed one takes it at once. The file holds who has it (pid, host, start time) for the
+refusal's message; it is left in place, never unlinked (removing a lock file races with
+the next run opening it).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 
 import orjson
+
+#: errno of a lock held by another process (flock: EWOULDBLOCK; msvcrt: EACCES, EDEADLK).
+_HELD = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES, errno.EDEADLK})
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        os.lseek(fd, 1 << 20, os.SEEK_SET)  # a byte past the holder's record, which stays readable
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class JournalBusy(Exception):
@@ -40,10 +58,12 @@ class JournalLock:
         path = lock_path(journal)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
+            _try_lock(fd)
+        except OSError as exc:
+            holder = _holder(fd) if exc.errno in _HELD else None
             os.close(fd)
+            if holder is None:
+                raise
             raise JournalBusy(
                 f"in use by another ingest run ({holder}); one journal has one writer "
                 f"(the lock: {path})"
@@ -54,7 +74,8 @@ class JournalLock:
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         record = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
         os.ftruncate(fd, 0)
-        os.pwrite(fd, orjson.dumps(record) + b"\n", 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, orjson.dumps(record) + b"\n")
         return cls(fd, path)
 
     def release(self) -> None:
@@ -67,7 +88,8 @@ class JournalLock:
 
 def _holder(fd: int) -> str:
     try:
-        record = orjson.loads(os.pread(fd, 4096, 0))
+        os.lseek(fd, 0, os.SEEK_SET)
+        record = orjson.loads(os.read(fd, 4096))
         return f"pid {record['pid']} on {record['host']}, started {record['started']}"
     except (OSError, ValueError, KeyError, TypeError):
         return "a process that has not written its name yet"
