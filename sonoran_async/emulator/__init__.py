@@ -20,6 +20,7 @@ from ._app import (
     create_app,
 )
 from ._faults import SCRIPT_NAMES, Faults
+from ._hub import HUB_PATH, Hub, HubStats
 from ._server import Emulator
 from ._state import CadState, EmulatorStats, Listener
 
@@ -34,6 +35,9 @@ __all__ = [
     "EmulatorSettings",
     "EmulatorStats",
     "Faults",
+    "HUB_PATH",
+    "Hub",
+    "HubStats",
     "Listener",
     "MultiMode",
     "create_app",

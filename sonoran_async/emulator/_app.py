@@ -21,6 +21,7 @@ from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING, EnvelopeError, Gat
 from ._faults import SCRIPT_NAMES, Faults
 from ._fields import ObjectError, WireObject
 from ._handlers import HANDLERS, JSON_TYPES, ROUTES
+from ._hub import add_hub
 from ._push import Pusher
 from ._state import DEFAULT_LOG_SIZE, CadState, EmulatorStats, Listener
 
@@ -306,8 +307,9 @@ def create_app(
         client_max_size=core.max_body_bytes, handler_args={"auto_decompress": False}
     )
     app[CORE_KEY] = core
+    hub = add_hub(app, core)  # /apiWsHub: sockets get push events before push_url does
     if push_url is not None:
-        pusher = Pusher(push_url, core.api_key, core.state, core.stats)
+        pusher = Pusher(push_url, core.api_key, core.state, core.stats, skip=hub.takes)
         core.add_listener(pusher.notify)
         app.cleanup_ctx.append(pusher.running)
     app.router.add_get("/healthz", _healthz)

@@ -13,6 +13,7 @@ from aiohttp.web_request import BaseRequest
 
 from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, check_multi, create_app
 from ._faults import Faults
+from ._hub import HUB_KEY, Hub
 from ._state import CadState, EmulatorStats
 
 ACCESS_LOG = logging.getLogger("sonoran_async.emulator.access")
@@ -128,6 +129,11 @@ class Emulator:
     @property
     def stats(self) -> EmulatorStats:
         return self.core.stats
+
+    @property
+    def hub(self) -> Hub:
+        """The websocket hub at `/apiWsHub` (its fault switches and counters)."""
+        return self.app[HUB_KEY]
 
     @property
     def faults(self) -> Faults:
