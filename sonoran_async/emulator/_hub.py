@@ -334,6 +334,8 @@ class Hub:
         sock.authenticated = True
         sock.community = self.community_id
         sock.server_id = server_id
+        if server_id is not None and self.notify not in self.state.listeners:
+            self.state.listeners.append(self.notify)  # from now on, changes may go to sockets
         self.stats.authenticated += 1
         count = sum(1 for s in self._sockets if s.authenticated)
         return {"success": True, "error": None, "count": count}
@@ -400,5 +402,4 @@ def add_hub(app: web.Application, core: Any) -> Hub:
     app[HUB_KEY] = hub
     app.router.add_get(HUB_PATH, hub.handle)
     app.on_shutdown.append(hub.close_all)
-    core.add_listener(hub.notify)
     return hub

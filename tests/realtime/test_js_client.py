@@ -58,7 +58,12 @@ async def test_official_client_authenticates_sends_locations_and_receives_push()
                 "UNIT_LOCATION updates are limited to every 200ms."
             )
             assert (await _line(proc))["step"] == "ready"
-            assert emu.state.units["js-unit"]["coordinates"] == {"x": 1.5, "y": 2.5, "z": 3, "w": 90}
+            assert emu.state.units["js-unit"]["coordinates"] == {
+                "x": 1.5,
+                "y": 2.5,
+                "z": 3,
+                "w": 90,
+            }
             assert emu.hub.listening(2) == 1
             assert emu.hub.push("EVENT_UNIT_STATUS", {"units": []}, server_id=1) == 0
             assert emu.hub.push("EVENT_UNIT_STATUS", {"units": [{"id": 7}]}, server_id=2) == 1
