@@ -14,7 +14,8 @@ What the emulator implements, from `reference/v1/websocket-api/`:
   that (community, server) and, only when there is none, to the HTTP `push_url` (`_push.py`).
 
 Fault switches: `drop()` cuts every socket without a Close message, `silence()` makes the
-open sockets stop answering and pinging, `refuse_auth` refuses every authentication.
+open sockets stop answering and pinging, `refuse_auth` refuses every authentication,
+`accepting = False` answers new sockets 503 (the HTTP API stays up).
 Hub methods are matched case-insensitively, as ASP.NET Core SignalR matches them.
 """
 
@@ -147,6 +148,8 @@ class Hub:
         self.clock = clock
         #: Fault switch: every authentication answers success false.
         self.refuse_auth = False
+        #: Fault switch: False answers websocket upgrades 503 (the hub is down, HTTP is not).
+        self.accepting = True
         #: Send `pushEvent` payloads as JSON text instead of objects (both are documented).
         self.push_as_text = False
         self.stats = HubStats()
@@ -203,6 +206,8 @@ class Hub:
 
     # ---------------------------------------------------------------- the socket
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if not self.accepting:
+            return _http.text(503, "Service Unavailable")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=1 << 20)
         await ws.prepare(request)
         sock = _Socket(ws, request.transport)

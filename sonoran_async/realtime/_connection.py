@@ -73,14 +73,14 @@ class HubConnection:
         url: str,
         on_invocation: OnInvocation,
         *,
-        timeout: float,
+        within: float,
         ping_interval: float,
         server_timeout: float,
     ) -> HubConnection:
-        """Connect (no negotiation: straight to the websocket) and shake hands, within
-        `timeout`; ConnectionLost if either fails."""
+        """Connect (no negotiation: straight to the websocket) and shake hands, `within`
+        seconds; ConnectionLost if either fails."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 ws = await session.ws_connect(url, autoping=True, max_msg_size=1 << 22)
                 try:
                     await ws.send_str(p.HANDSHAKE)
@@ -94,7 +94,7 @@ class HubConnection:
                     await ws.close()
                     raise
         except TimeoutError:
-            raise ConnectionLost(f"no connection within {timeout:g}s") from None
+            raise ConnectionLost(f"no connection within {within:g}s") from None
         except (aiohttp.ClientError, OSError, p.ProtocolViolation) as exc:
             raise ConnectionLost(f"cannot connect: {type(exc).__name__}: {exc}") from None
         conn = cls(ws, on_invocation, ping_interval=ping_interval, server_timeout=server_timeout)
@@ -105,23 +105,24 @@ class HubConnection:
         log.debug("realtime: connected to %s", url)
         return conn
 
-    async def invoke(self, target: str, arguments: list[Any], timeout: float) -> Any:
+    async def invoke(self, target: str, arguments: list[Any], within: float) -> Any:
         """Call a hub method and return its completion's result; InvocationError when the
         completion carries an error, ConnectionLost when the connection ends first or no
-        completion comes within `timeout` (the connection is then given up)."""
+        completion comes `within` seconds (the connection is then given up)."""
         invocation_id = str(next(self._ids))
         frame = p.invocation(target, arguments, invocation_id)
-        return await self._invoke(target, invocation_id, frame, timeout)
+        return await self._invoke(target, invocation_id, frame, within)
 
-    async def invoke_redacted(self, target: str, frame: Redacted, invocation_id: str,
-                              timeout: float) -> Any:  # fmt: skip
+    async def invoke_redacted(
+        self, target: str, frame: Redacted, invocation_id: str, within: float
+    ) -> Any:
         """`invoke` for a frame built by the caller (the one carrying the key)."""
-        return await self._invoke(target, invocation_id, frame, timeout)
+        return await self._invoke(target, invocation_id, frame, within)
 
     def next_id(self) -> str:
         return str(next(self._ids))
 
-    async def _invoke(self, target: str, invocation_id: str, frame: str, timeout: float) -> Any:
+    async def _invoke(self, target: str, invocation_id: str, frame: str, within: float) -> Any:
         if self.lost.done():
             raise self.lost.result()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -129,12 +130,12 @@ class HubConnection:
         try:
             await self._send(frame)
             log.debug("realtime: invoke %s #%s", target, invocation_id)
-            done, _ = await asyncio.wait({future, self.lost}, timeout=timeout,
+            done, _ = await asyncio.wait({future, self.lost}, timeout=within,
                                          return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
             if future in done:
                 return future.result()
             if not self.lost.done():
-                self._lose(f"no completion for {target} within {timeout:g}s")
+                self._lose(f"no completion for {target} within {within:g}s")
             raise self.lost.result()
         finally:
             self._waiting.pop(invocation_id, None)

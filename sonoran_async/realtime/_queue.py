@@ -100,6 +100,10 @@ class LocationQueue:
         if self._line:
             self._changed.set()
 
+    def futures(self) -> list[asyncio.Future[LocationUpdate]]:
+        """The futures of the callers waiting now."""
+        return [item.future for item in self._line.values()]
+
     async def wait(self) -> None:
         """Until something is waiting."""
         while not self._line:

@@ -19,12 +19,13 @@ log = logging.getLogger("sonoran_async.realtime")
 
 
 class LocationSender:
-    """Runs while its connection lives; `busy` while a call waits for its completion."""
+    """Runs while its connection lives; `in_flight`: the futures of the call waiting for
+    its completion."""
 
     def __init__(self, rt: SonoranRealtime, conn: HubConnection) -> None:
         self._rt = rt
         self._conn = conn
-        self.busy = False
+        self.in_flight: list[asyncio.Future[LocationUpdate]] = []
 
     async def run(self) -> ConnectionLost:
         """Send until the connection is lost; why it was."""
@@ -48,7 +49,7 @@ class LocationSender:
 
     async def _send(self, batch: list[Waiting]) -> None:
         rt, stats = self._rt, self._rt.stats
-        self.busy = True
+        self.in_flight = [item.future for item in batch]
         rt._last_call = rt.clock.monotonic()
         try:
             reply = await self._conn.invoke(
@@ -61,7 +62,7 @@ class LocationSender:
             self._refuse(batch, str(exc))
             return
         finally:
-            self.busy = False
+            self.in_flight = []
         if type(reply) is dict and reply.get("success") is True:
             stats.location_calls += 1
             stats.updates_sent += len(batch)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import random
@@ -190,10 +189,9 @@ class SonoranRealtime:
         if self._closed:
             return
         self._closed = True
-        if self._run_task is not None and self.state is ConnectionState.CONNECTED:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.close_timeout):
-                    await self._drained()
+        unsent = self._queue.futures() + (self._sender.in_flight if self._sender else [])
+        if unsent and self._run_task is not None and self.state is ConnectionState.CONNECTED:
+            await asyncio.wait(unsent, timeout=self.close_timeout)
         if self._run_task is not None:
             self._run_task.cancel()
             await asyncio.gather(self._run_task, return_exceptions=True)
@@ -207,10 +205,6 @@ class SonoranRealtime:
         if self._own_events:
             await self.events.aclose()
         await self._close_session()
-
-    async def _drained(self) -> None:
-        while len(self._queue) or (self._sender is not None and self._sender.busy):
-            await asyncio.sleep(0.01)
 
     async def _close_session(self) -> None:
         if self._own_session and self._session is not None:
@@ -237,7 +231,7 @@ class SonoranRealtime:
             self._session,
             self.url,
             self._on_invocation,
-            timeout=self.connect_timeout,
+            within=self.connect_timeout,
             ping_interval=self.ping_interval,
             server_timeout=self.server_timeout,
         )
