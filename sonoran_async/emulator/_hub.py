@@ -59,8 +59,12 @@ INVALID_TARGET: Final = (
 INVALID_SERVER_ID: Final = "INVALID SERVER ID"
 #: Target field -> the prefix of its key in `state.units` (an API ID is stored as itself,
 #: as the HTTP UNIT_LOCATION stores it).
-TARGETS: Final = {"apiId": "", "identId": "identId:", "communityUserId": "communityUserId:",
-                  "roblox": "roblox:"}  # fmt: skip
+TARGETS: Final = {
+    "apiId": "",
+    "identId": "identId:",
+    "communityUserId": "communityUserId:",
+    "roblox": "roblox:",
+}
 
 
 @attrs.define(eq=False)
@@ -249,8 +253,10 @@ class Hub:
             return False
         if type(request) is not dict or request.get("protocol") != "json":
             protocol = request.get("protocol") if type(request) is dict else None
-            sock.send(orjson.dumps({"error": f"The protocol '{protocol}' is not supported."})
-                      .decode() + RS)  # fmt: skip
+            sock.send(
+                orjson.dumps({"error": f"The protocol '{protocol}' is not supported."}).decode()
+                + RS
+            )
             return False
         sock.send(HANDSHAKE_OK)
         if rest:

@@ -24,7 +24,8 @@ from ._models import (
     RealtimeError,
     RealtimeStats,
 )
-from ._session import DEFAULT_BASE_URL, HUB_PATH, MAX_UPDATES, MIN_INTERVAL, SonoranRealtime
+from ._sending import MAX_UPDATES, MIN_INTERVAL
+from ._session import DEFAULT_BASE_URL, HUB_PATH, SonoranRealtime
 
 __all__ = [
     "DEFAULT_BASE_URL",

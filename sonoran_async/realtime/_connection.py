@@ -130,8 +130,9 @@ class HubConnection:
         try:
             await self._send(frame)
             log.debug("realtime: invoke %s #%s", target, invocation_id)
-            done, _ = await asyncio.wait({future, self.lost}, timeout=within,
-                                         return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+            done, _ = await asyncio.wait(
+                {future, self.lost}, timeout=within, return_when=asyncio.FIRST_COMPLETED
+            )
             if future in done:
                 return future.result()
             if not self.lost.done():
@@ -186,8 +187,11 @@ class HubConnection:
                 break
             if msg.type is aiohttp.WSMsgType.TEXT:
                 self._frame(msg.data)
-            elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING,
-                              aiohttp.WSMsgType.CLOSED):  # fmt: skip
+            elif msg.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSING,
+                aiohttp.WSMsgType.CLOSED,
+            ):
                 self._lose("socket closed by the server")
             elif msg.type is aiohttp.WSMsgType.ERROR:
                 self._lose(f"socket error: {type(msg.data).__name__}")

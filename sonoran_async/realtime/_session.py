@@ -28,16 +28,12 @@ from ._models import (
     RealtimeStats,
 )
 from ._queue import LocationQueue, Waiting
-from ._sending import LocationSender
+from ._sending import MAX_UPDATES, MIN_INTERVAL, LocationSender
 
 log = logging.getLogger("sonoran_async.realtime")
 
 DEFAULT_BASE_URL: Final = "https://api.sonorancad.com"
 HUB_PATH: Final = "/apiWsHub"
-#: The hub refuses unitLocation calls closer together than this ("limited to every 200ms").
-MIN_INTERVAL: Final = 0.2
-#: And more updates than this in one call ("Max is 25").
-MAX_UPDATES: Final = 25
 
 
 class _Key:
@@ -63,7 +59,8 @@ class SonoranRealtime:
       serves the HTTP fallback, so handlers are registered once); None: a new one
       (`rt.events`).
     - `interval`: seconds between `unitLocation` calls (default 0.25; never below the
-      hub's 0.2); `max_per_call`: updates per call (at most the hub's 25).
+      hub's 0.2, and never closer than 0.2 after the previous call's completion: see
+      `_sending.py`); `max_per_call`: updates per call (at most the hub's 25).
     - `ping_interval`, `server_timeout`: SignalR's keep-alive (15 s) and the silence after
       which the connection is given up (30 s); `connect_timeout`, `invoke_timeout`.
     - `backoff`, `backoff_cap`: reconnect delays (`backoff * 2**n`, capped, with jitter);
@@ -133,6 +130,8 @@ class SonoranRealtime:
         self._run_task: asyncio.Task[None] | None = None
         self._sender: LocationSender | None = None
         self._last_call = float("-inf")  # when the last unitLocation call left (clock time)
+        self._last_done = float("-inf")  # when its completion (or failure) arrived
+        self._refusals = 0  # calls refused in a row as too fast / too many / unauthenticated
         self._closed = False
         self._error: BaseException | None = None
 
@@ -253,8 +252,9 @@ class SonoranRealtime:
         frame = Redacted(p.invocation("authenticatev2", arguments, invocation_id))
         del arguments
         try:
-            reply = await conn.invoke_redacted("authenticatev2", frame, invocation_id,
-                                               self.invoke_timeout)  # fmt: skip
+            reply = await conn.invoke_redacted(
+                "authenticatev2", frame, invocation_id, self.invoke_timeout
+            )
         except InvocationError as exc:
             raise RealtimeAuthError(self._redact(str(exc))) from None
         if type(reply) is not dict or reply.get("success") is not True:

@@ -144,7 +144,7 @@ async def test_api_changes_push_to_the_socket_and_not_to_push_url() -> None:
                         "description": "",
                         "metaData": {},
                     }
-                ],  # fmt: skip
+                ],
             }
             async with session.post(emu.url + "/emergency/call_911", json=body) as reply:
                 assert reply.status == 200, await reply.text()
