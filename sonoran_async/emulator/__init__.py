@@ -20,7 +20,8 @@ from ._app import (
     create_app,
 )
 from ._faults import SCRIPT_NAMES, Faults
-from ._hub import HUB_PATH, Hub, HubStats
+from ._hub import HUB_PATH, Hub
+from ._hub_wire import HubStats
 from ._server import Emulator
 from ._state import CadState, EmulatorStats, Listener
 

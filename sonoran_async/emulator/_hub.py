@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-import attrs
 import orjson
 from aiohttp import WSMsgType, web
 
@@ -37,11 +36,20 @@ from . import _http
 from ._fields import WireObject
 from ._hub_wire import (
     HANDSHAKE_OK,
+    INVALID_SERVER_ID,
+    INVALID_TARGET,
+    MISSING_UPDATES,
     PING,
     RS,
+    TOO_FAST,
+    TOO_MANY_UPDATES,
+    UNAUTHENTICATED,
+    HubStats,
     completion,
     decode,
     invocation,
+    unit_key,
+    valid_update,
 )
 from ._push import EVENTS
 from ._state import CadState
@@ -49,39 +57,6 @@ from ._state import CadState
 log = logging.getLogger("sonoran_async.emulator.hub")
 
 HUB_PATH: Final = "/apiWsHub"
-UNAUTHENTICATED: Final = "Unauthenticated. Call authenticate first."
-MISSING_UPDATES: Final = "Missing unit location updates."
-TOO_MANY_UPDATES: Final = "Too many unit updates in one call. Max is 25."
-TOO_FAST: Final = "UNIT_LOCATION updates are limited to every 200ms."
-INVALID_TARGET: Final = (
-    "Each unit update requires identId, apiId, communityUserId, or roblox, and location."
-)
-INVALID_SERVER_ID: Final = "INVALID SERVER ID"
-#: Target field -> the prefix of its key in `state.units` (an API ID is stored as itself,
-#: as the HTTP UNIT_LOCATION stores it).
-TARGETS: Final = {
-    "apiId": "",
-    "identId": "identId:",
-    "communityUserId": "communityUserId:",
-    "roblox": "roblox:",
-}
-
-
-@attrs.define(eq=False)
-class HubStats:
-    """Counters of the websocket hub since the emulator started (updated in place)."""
-
-    connections: int = 0  # sockets that completed the handshake
-    authenticated: int = 0  # successful authentications
-    auth_refused: int = 0  # refused authentications
-    location_calls: int = 0  # unitLocation calls accepted
-    locations: int = 0  # unit updates applied by them
-    too_fast: int = 0  # unitLocation calls refused as sooner than min_interval
-    too_many: int = 0  # unitLocation calls refused as larger than max_updates
-    location_errors: int = 0  # other refused unitLocation calls
-    pushed: int = 0  # pushEvent messages sent (one per socket)
-    max_batch: int = 0  # the largest accepted unitLocation call
-    min_gap: float | None = None  # the shortest time between two accepted calls of a socket
 
 
 class _Socket:
@@ -365,7 +340,7 @@ class Hub:
         elif sock.last_location is not None and now - sock.last_location < self.min_interval:
             error = TOO_FAST
             stats.too_fast += 1
-        elif not all(_valid(update) for update in data):
+        elif not all(valid_update(update) for update in data):
             error = INVALID_TARGET
         if error is not None:
             if error not in (TOO_FAST, TOO_MANY_UPDATES):
@@ -376,26 +351,11 @@ class Hub:
             stats.min_gap = gap if stats.min_gap is None else min(stats.min_gap, gap)
         sock.last_location = now
         for update in data:
-            self.state.set_unit(_unit_key(update), dict(update))
+            self.state.set_unit(unit_key(update), dict(update))
         stats.location_calls += 1
         stats.locations += len(data)
         stats.max_batch = max(stats.max_batch, len(data))
         return {"success": True, "error": None, "count": len(data)}
-
-
-def _valid(update: Any) -> bool:
-    if type(update) is not dict:
-        return False
-    location = update.get("location")
-    return type(location) is str and any(update.get(t) not in (None, "") for t in TARGETS)
-
-
-def _unit_key(update: WireObject) -> str:
-    for field, prefix in TARGETS.items():
-        value = update.get(field)
-        if value not in (None, ""):
-            return f"{prefix}{value}"
-    raise AssertionError("validated before")  # pragma: no cover
 
 
 HUB_KEY: Final = web.AppKey("sonoran_emulator_hub", Hub)
