@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 
 import pytest
@@ -66,7 +67,9 @@ async def test_auth_failure_is_one_clear_error_and_no_retry(
         assert rt.state is ConnectionState.FAILED
         with pytest.raises(RealtimeClosedError):
             await rt.unit_location(_loc(1, 1))
-    for text in (caplog.text, repr(rt), str(caught.value), repr(caught.value)):
+    with_locals = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    texts = (caplog.text, repr(rt), str(caught.value), repr(caught.value), *with_locals.format())
+    for text in texts:
         assert KEY not in text
 
 
