@@ -49,6 +49,10 @@ class World:
     def monotonic(self) -> float:
         return self.now
 
+    def idle(self) -> None:
+        """Nothing waits to be sent: on to the next report."""
+        self.advance(self._next)
+
     def advance(self, target: float) -> None:
         while self._next <= target:
             self.now = self._next
@@ -112,6 +116,8 @@ async def socket_run(units: int, seconds: float, interval: float) -> dict[str, A
             while world.now < seconds:
                 await asyncio.sleep(0.001)  # the session's own waits move the world
                 pending = [task for task in pending if not task.done()]
+                if not pending:  # every position sent: time moves on to the next report
+                    world.idle()
         wall = time.perf_counter() - started
         hub = emu.hub.stats
         assert hub.too_fast == hub.too_many == 0, hub
