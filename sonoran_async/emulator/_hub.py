@@ -33,6 +33,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from . import _http
+from ._core import EmulatorCore
 from ._fields import WireObject
 from ._hub_wire import (
     HANDSHAKE_OK,
@@ -361,7 +362,7 @@ class Hub:
 HUB_KEY: Final = web.AppKey("sonoran_emulator_hub", Hub)
 
 
-def add_hub(app: web.Application, core: Any) -> Hub:
+def add_hub(app: web.Application, core: EmulatorCore) -> Hub:
     """Serve `/apiWsHub` in the emulator's application, on its core's state."""
     hub = Hub(
         core.community_id,

@@ -66,6 +66,7 @@ def test_the_command_line_and_benchmarks_are_extras(metadata: Message) -> None:
     assert "matplotlib" in by_extra["bench"]
     assert {"openapi-core", "PyYAML"} <= by_extra["emulator"]
     assert "mkdocstrings" in by_extra["docs"]
+    assert {"pytest", "pytest-asyncio"} <= by_extra["testing"]  # the pytest plugin's
     assert not any("rich" in names for extra, names in by_extra.items() if extra != "cli")
 
 
