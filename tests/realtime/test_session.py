@@ -262,3 +262,36 @@ async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     async with asyncio.timeout(seconds):
         while not condition():  # noqa: ASYNC110 (polls counters, no event to wait on)
             await asyncio.sleep(0.005)
+
+
+async def test_pings_both_ways_keep_an_idle_session_up() -> None:
+    async with Emulator("demo", KEY) as emu:
+        emu.hub.client_timeout = 0.3  # the hub closes a socket silent this long
+        emu.hub.ping_interval = 0.1
+        async with _session(emu, ping_interval=0.1, server_timeout=0.3) as rt:
+            await asyncio.sleep(1.0)  # idle: only pings flow
+            assert rt.stats.outages == 0 and rt.state is ConnectionState.CONNECTED
+
+
+async def test_slow_or_failing_handlers_never_hold_up_the_session(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    release = asyncio.Event()
+    async with Emulator("demo", KEY) as emu, _session(emu) as rt:
+
+        @rt.events.on(EventUnitStatus)
+        async def slow(event: EventUnitStatus) -> None:
+            await release.wait()
+
+        @rt.events.on(Event911)
+        async def failing(event: Event911) -> None:
+            raise RuntimeError("handler bug")
+
+        for _ in range(3):
+            emu.hub.push("EVENT_UNIT_STATUS", {"identId": 1, "status": 1})
+        emu.hub.push("EVENT_911", {"call": {"callId": 1}})
+        await _until(lambda: rt.stats.pushes == 4 and rt.events.stats.handler_errors == 1)
+        assert rt.events.in_flight == 3
+        assert await asyncio.wait_for(rt.unit_location(_loc(1, 1)), 5) is LocationUpdate.SENT
+        release.set()
+    assert "handler bug" in caplog.text
