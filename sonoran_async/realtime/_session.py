@@ -161,9 +161,10 @@ class SonoranRealtime:
         try:
             conn = await self._open()
         except ConnectionLost as exc:
-            self._set_failed(RealtimeError(f"cannot connect to {self.url}: {exc}"))
+            error = RealtimeError(f"cannot connect to {self.url}: {exc}")
+            self._set_failed(error)
             await self._close_session()
-            raise self._error from None  # type: ignore[misc]
+            raise error from None
         except RealtimeAuthError as exc:
             self._set_failed(exc)
             await self._close_session()
@@ -216,7 +217,9 @@ class SonoranRealtime:
         SUPERSEDED when a newer update of the same unit took its place first.
         `LocationRefusedError` when the hub refuses it, `RealtimeClosedError` when the
         session closes or fails first; `QueueFullError` past `max_units` waiting units."""
-        if self._closed or self._error is not None:
+        if self._error is not None:
+            raise RealtimeClosedError(f"the realtime session failed: {self._error}")
+        if self._closed:
             raise RealtimeClosedError("the realtime session is closed")
         live = LiveLocation.of(update)
         future: asyncio.Future[LocationUpdate] = asyncio.get_running_loop().create_future()
@@ -277,6 +280,7 @@ class SonoranRealtime:
                 self._sender = LocationSender(self, conn)
                 lost = await self._sender.run()
                 self._sender = None
+                await conn.close()  # its reader and pinger stop, the socket closes
                 if self._closed:
                     return
                 conn = await self._reconnect(lost)
