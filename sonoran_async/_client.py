@@ -28,6 +28,8 @@ from ._errors import (
 )
 from ._flow import PendingBudget
 from ._lane import Lane
+from ._live_methods import LiveMethods
+from ._lookup_cache import LookupCacheSetting
 from ._methods import EndpointMethods
 from ._models import Request
 from ._parts import Parts, Route
@@ -78,7 +80,7 @@ def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledE
     return error
 
 
-class SonoranClient(EndpointMethods):
+class SonoranClient(LiveMethods, EndpointMethods):
     """An asyncio client for the Sonoran CAD v1 emergency API, batching as it goes.
 
     Concurrent calls of one request type are sent together in one `data` array; each
@@ -109,6 +111,7 @@ class SonoranClient(EndpointMethods):
         clock: Clock = SYSTEM_CLOCK,
         api_version: int = 1,
         calls_cache_max_age: float | None = None,
+        lookup_cache: LookupCacheSetting = None,
     ) -> None:
         key = _Key(api_key)
         del api_key  # from here on only in `key`, whose repr hides it
@@ -152,6 +155,7 @@ class SonoranClient(EndpointMethods):
         )
         self.api_version = api_version
         self._now = clock.monotonic
+        self._live_init(lookup_cache, clock)
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -256,6 +260,9 @@ class SonoranClient(EndpointMethods):
         if route is None:
             raise self._not_taken(request)
         lane = route.lane
+        single_flight = route.single_flight
+        if single_flight and (shares := route.endpoint.shares) is not None:
+            single_flight = shares(request)  # a lookup that notifies a user is never shared
         loop = asyncio.get_running_loop()
         if not self._lifecycle.is_open_in(loop):
             self._lifecycle.check_open()
@@ -264,8 +271,8 @@ class SonoranClient(EndpointMethods):
         payload, token = route.encode(request)
         if len(payload) > route.max_payload:
             lane.refuse_size(payload)
-        shares_replies = route.single_flight or self._calls_cache is not None
-        if shares_replies and (ready := self._ready(route, payload)) is not None:
+        shares_replies = single_flight or self._calls_cache is not None
+        if shares_replies and (ready := self._ready(route, payload, single_flight)) is not None:
             return ready
         if not self._pending.try_take():
             await self._wait_for_room()
@@ -273,13 +280,15 @@ class SonoranClient(EndpointMethods):
         future: asyncio.Future[Any] = _Future(loop=loop)
         lane.put(Item(payload, request, token, future, self._now() if route.stamps else 0.0))
         if shares_replies:
-            return self._share(route, payload, future)
+            return self._share(route, payload, future, single_flight)
         return future
 
-    def _ready(self, route: Route, payload: bytes) -> asyncio.Future[Any] | None:
+    def _ready(
+        self, route: Route, payload: bytes, single_flight: bool
+    ) -> asyncio.Future[Any] | None:
         """A query's answer without queuing it: a fresh cached snapshot, or a share of an
         identical query already queued or in flight (single flight)."""
-        if not route.single_flight:
+        if not single_flight:
             return None
         cache = self._calls_cache
         snapshots = route.endpoint is GET_CALLS  # the only kind the cache keeps
@@ -288,14 +297,14 @@ class SonoranClient(EndpointMethods):
         return route.lane.shared(payload)
 
     def _share(
-        self, route: Route, payload: bytes, future: asyncio.Future[Any]
+        self, route: Route, payload: bytes, future: asyncio.Future[Any], single_flight: bool
     ) -> asyncio.Future[Any]:
         cache = self._calls_cache
         if cache is not None and route.endpoint is GET_CALLS:
             cache.remember(payload, future)
-        elif cache is not None and not route.single_flight:  # a change of ours
+        elif cache is not None and not single_flight:  # a change of ours
             cache.watch(future)
-        if not route.single_flight:
+        if not single_flight:
             return future
         # Callers share the queued future through children, so that one caller's
         # cancellation never cancels the others'.
@@ -325,7 +334,8 @@ class SonoranClient(EndpointMethods):
     async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, got {type(request).__name__}")
-        return await (await self.submit(request))
+        result: ResultT = await (await self.submit(request))
+        return self._wrote(request, result)  # a live mirror applies the client's own writes
 
     # --- lifecycle ---------------------------------------------------------------------
 

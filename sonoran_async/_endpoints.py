@@ -10,14 +10,9 @@ from the row.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Hashable, Mapping
-from string import Formatter
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import attrs
-
-from . import _proof, _proof_v2
+from . import _live_proof, _proof, _proof_v2, _v2_live
 from ._bridge import (
     AddCallNote,
     AttachUnits,
@@ -29,6 +24,7 @@ from ._bridge import (
     VersionQuery,
 )
 from ._enums import CallType, Plan
+from ._lookups import CharactersQuery, IdentifiersQuery, LookupIntQuery, LookupQuery
 from ._models import (
     Call911,
     CallsQuery,
@@ -36,121 +32,25 @@ from ._models import (
     DispatchEdit,
     NewDispatch,
     Remove911,
-    Request,
 )
 from ._policies import BatchPolicy
 from ._replies import CallsSnapshot
+from ._rows import V1_BUCKET, Endpoint, Lookup, Merge, V2Route
 
-RequestT = TypeVar("RequestT", bound=Request[Any])
-ResultT = TypeVar("ResultT")
-
-
-class Merge(enum.Enum):
-    """How concurrent calls of one endpoint may share a request."""
-
-    #: Several callers' objects in one `data` array, one reply line each.
-    COALESCE = "coalesce"
-    #: Never merged; identical concurrent objects share one request and its result.
-    SINGLE_FLIGHT = "single_flight"
-    #: Coalesced, and of several objects with the same `conflate_key` waiting in one
-    #: window only the newest is sent; the others resolve with `superseded`.
-    CONFLATE = "conflate"
-
-
-@attrs.frozen
-class Lookup:
-    """Where GET_CALLS lists what a create made, and the wire fields that identify it when
-    no token does (reconciliation, `_reconcile.py`)."""
-
-    call_type: CallType
-    fields: tuple[str, ...]
-
-
-@attrs.frozen
-class V2Route:
-    """Where v2 has an operation: its REST route, as data.
-
-    The path template is relative to `v2/emergency/servers/{serverId}/`; its `{fields}`
-    are wire names filled from the request (serverId defaults to the client's). `query`
-    names the wire fields sent in the query string. A body is the object's other fields
-    (`body=True`), or, with `gather=(field, key)`, `{key: [field of each object]}`: the one
-    route where several callers' objects share a request. The proof reads the reply's JSON
-    document for one object (`_proof_v2`).
-    """
-
-    method: str
-    path: str
-    #: Reads the reply document for one object into its result, or raises `NoProof`.
-    proof: Callable[[Any, Any], Any]
-    #: Sonoran's published limit for this operation, per key, in requests per minute.
-    per_minute: float
-    query: tuple[str, ...] = ()
-    body: bool = False
-    gather: tuple[str, str] | None = None
-    #: Fields v2 always wants in the body, whatever the object says.
-    constant: Mapping[str, Any] = attrs.field(factory=dict)
-    #: Fields v2 cannot take, and why (a request that sets one is refused at submit).
-    unsupported: Mapping[str, str] = attrs.field(factory=dict)
-
-    @property
-    def path_fields(self) -> tuple[str, ...]:
-        """The wire names the path template fills in (serverId always)."""
-        return ("serverId", *(name for _, name, _, _ in Formatter().parse(self.path) if name))
-
-
-#: v1 publishes one budget for every request type of a community: one rate bucket.
-V1_BUCKET = "v1"
-
-
-@attrs.frozen
-class Endpoint(Generic[RequestT, ResultT]):
-    """One endpoint: its v1 route (`POST <category>/<request type>`, the objects in the
-    envelope's `data` array, the fields below) and its v2 route (`v2`), if v2 has it."""
-
-    request_type: str
-    request: type[RequestT]
-    #: Reads one object's reply part into its result, or raises `_proof.NoProof`.
-    proof: Callable[[Any, RequestT], ResultT]
-    #: A create (CALL_911, NEW_DISPATCH): a re-send could make a second call, so nothing
-    #: unproven is ever re-sent without proof that it was not applied.
-    creates: bool
-    plan: Plan
-    merge: Merge = Merge.COALESCE
-    json_reply: bool = False
-    #: Optional fast path: the results of a reply that proves every object at once
-    #: (`(body, count) -> results`), or None to read it line by line.
-    proof_all: Callable[[bytes, int], list[ResultT] | None] | None = None
-    #: Documented to apply every object and answer ONE line: that line proves them all.
-    one_line_for_all: bool = False
-    #: For Merge.CONFLATE: what makes two objects updates of the same thing, and the
-    #: result of the one dropped for a newer one.
-    conflate_key: Callable[[RequestT], Hashable] | None = None
-    superseded: Any = None
-    #: GET_VERSION sends an empty `data` array.
-    sends_data: bool = True
-    #: This endpoint's own batching, unless the client is given one for it.
-    batch: BatchPolicy | None = None
-    #: How to find a create again through GET_CALLS; None: it cannot be.
-    lookup: Lookup | None = None
-    category: str = "emergency"
-    #: The v2 route, or None where v2 has no such operation.
-    v2: V2Route | None = None
-
-    @property
-    def path(self) -> str:
-        """The v1 path."""
-        return f"{self.category}/{self.request_type.lower()}"
-
-    @property
-    def plan_needed(self) -> str:
-        """`EDIT_DISPATCH needs the PLUS plan or higher`, for error notes."""
-        return f"{self.request_type} needs the {self.plan.name.replace('_', ' ')} plan or higher"
-
-    def bucket(self, api_version: int) -> str:
-        """The rate bucket of this endpoint's requests: v1 shares one budget, v2 limits
-        every operation on its own."""
-        return V1_BUCKET if api_version == 1 else f"v2:{self.request_type}"
-
+#: The row's shape lives in `_rows`; it is read from here with the table.
+__all__ = [
+    "BY_TYPE",
+    "ENDPOINTS",
+    "FOR_REQUEST",
+    "GET_CALLS",
+    "V1_BUCKET",
+    "Endpoint",
+    "Lookup",
+    "Merge",
+    "V2Route",
+    "describe_requests",
+]
+from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     Endpoint[Call911, int](
@@ -161,7 +61,13 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.STANDARD,
         proof_all=_proof.emergency_calls_added,
         lookup=Lookup(CallType.EMERGENCY, ("caller", "location", "description", "isEmergency")),
-        v2=V2Route("POST", "calls/911", _proof_v2.created, per_minute=10, body=True),
+        v2=V2Route(
+            "POST",
+            "v2/emergency/servers/{serverId}/calls/911",
+            _proof_v2.created,
+            per_minute=10,
+            body=True,
+        ),
     ),
     Endpoint[Remove911, None](
         "REMOVE_911",
@@ -169,7 +75,12 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         _proof.acknowledged,
         creates=False,
         plan=Plan.STANDARD,
-        v2=V2Route("DELETE", "calls/911/{callId}", _proof_v2.names_own_call, per_minute=10),
+        v2=V2Route(
+            "DELETE",
+            "v2/emergency/servers/{serverId}/calls/911/{callId}",
+            _proof_v2.names_own_call,
+            per_minute=10,
+        ),
     ),
     Endpoint[CallsQuery, CallsSnapshot](
         "GET_CALLS",
@@ -181,7 +92,7 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         json_reply=True,
         v2=V2Route(
             "GET",
-            "calls",
+            "v2/emergency/servers/{serverId}/calls",
             _proof_v2.snapshot,
             per_minute=5,
             query=("closedLimit", "closedOffset", "type"),
@@ -197,7 +108,7 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.STANDARD,
         v2=V2Route(
             "POST",
-            "dispatch-calls/close",
+            "v2/emergency/servers/{serverId}/dispatch-calls/close",
             _proof_v2.listed_in_call_ids,
             per_minute=20,
             gather=("callId", "callIds"),
@@ -211,7 +122,11 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         creates=False,
         plan=Plan.PLUS,
         v2=V2Route(
-            "PATCH", "dispatch-calls/{callId}", _proof_v2.names_own_call, per_minute=10, body=True
+            "PATCH",
+            "v2/emergency/servers/{serverId}/dispatch-calls/{callId}",
+            _proof_v2.names_own_call,
+            per_minute=10,
+            body=True,
         ),
     ),
     Endpoint[NewDispatch, int](
@@ -226,7 +141,7 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         # v2 requires a target: an unassigned call (no community users).
         v2=V2Route(
             "POST",
-            "dispatch-calls",
+            "v2/emergency/servers/{serverId}/dispatch-calls",
             _proof_v2.created,
             per_minute=20,
             body=True,
@@ -272,6 +187,128 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         merge=Merge.SINGLE_FLIGHT,
         sends_data=False,
         category="general",
+    ),
+    # --- lookups, units and unit commands (issue #25; models in _lookups.py, _units.py) ---
+    Endpoint[LookupQuery, Any](
+        "LOOKUP",
+        LookupQuery,
+        _live_proof.lookup,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="general",
+        shares=lambda query: not query.notifies,
+        v2=V2Route(
+            "POST", "v2/general/lookups", _live_proof.lookup, per_minute=30, build=_v2_live.lookup
+        ),
+    ),
+    Endpoint[LookupIntQuery, Any](
+        "LOOKUP_INT",
+        LookupIntQuery,
+        _live_proof.lookup,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="general",
+        path_name="lookup_value",
+        shares=lambda query: not query.notifies,
+        v2=V2Route(
+            "POST",
+            "v2/general/lookups/by-value",
+            _live_proof.lookup,
+            per_minute=30,
+            build=_v2_live.lookup_int,
+            budget_of="LOOKUP",  # one budget for the lookups
+        ),
+    ),
+    Endpoint[CharactersQuery, Any](
+        "GET_CHARACTERS",
+        CharactersQuery,
+        _live_proof.characters,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="civilian",
+        v2=V2Route(
+            "GET",
+            "v2/civilian/characters",
+            _live_proof.characters_v2,
+            per_minute=10,
+            build=_v2_live.characters,
+        ),
+    ),
+    Endpoint[IdentifiersQuery, Any](
+        "GET_IDENTIFIERS",
+        IdentifiersQuery,
+        _live_proof.account_identifiers,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        v2=V2Route(
+            "GET",
+            "v2/emergency/accounts/{account}/identifiers",
+            _live_proof.account_identifiers,
+            per_minute=10,
+            build=_v2_live.identifiers,
+        ),
+    ),
+    Endpoint[ActiveUnitsQuery, Any](
+        "GET_ACTIVE_UNITS",
+        ActiveUnitsQuery,
+        _live_proof.active_units,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        v2=V2Route(
+            "GET",
+            "v2/emergency/servers/{serverId}/units",
+            _live_proof.active_units,
+            per_minute=3,
+            build=_v2_live.units,
+        ),
+    ),
+    Endpoint[UnitStatusUpdate, UnitCommand](
+        "UNIT_STATUS",
+        UnitStatusUpdate,
+        _live_proof.unit_status_updated,
+        creates=False,
+        plan=Plan.STANDARD,
+        merge=Merge.CONFLATE,
+        conflate_key=UnitStatusUpdate.target,
+        superseded=UnitCommand.SUPERSEDED,
+        batch=BatchPolicy(max_delay=0.25, max_items=100),
+        v2=V2Route(
+            "PATCH",
+            "v2/emergency/servers/{serverId}/units/status",
+            _live_proof.v2_status_set,
+            per_minute=30,
+            build=_v2_live.commands,
+            group=_v2_live.command_group,
+        ),
+    ),
+    Endpoint[UnitPanicUpdate, UnitCommand](
+        "UNIT_PANIC",
+        UnitPanicUpdate,
+        _live_proof.unit_panic_updated,
+        creates=False,
+        plan=Plan.STANDARD,
+        merge=Merge.CONFLATE,
+        conflate_key=UnitPanicUpdate.target,
+        superseded=UnitCommand.SUPERSEDED,
+        batch=BatchPolicy(max_delay=0.1, max_items=100),
+        v2=V2Route(
+            "PATCH",
+            "v2/emergency/servers/{serverId}/units/panic",
+            _live_proof.v2_panic_set,
+            per_minute=20,
+            build=_v2_live.commands,
+            group=_v2_live.command_group,
+        ),
     ),
 )
 

@@ -11,7 +11,7 @@ other error body (HTML, a gateway's JSON, nothing) proves nothing.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,6 +63,9 @@ class V2Wire:
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
     ) -> tuple[bytes, str]:
         route = self._routes[type(request)]
+        if route.build is not None:  # the bytes identify the request (single flight)
+            method, path, body = route.build([request], self._server_id)
+            return orjson.dumps([method, path]) + (body or b""), ""
         wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
         if route.body:
             for name in route.path_fields:  # in the path, never in the body
@@ -90,20 +93,29 @@ class V2Wire:
         return len(orjson.dumps({gather[1]: []})) if gather else 0
 
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
-        return endpoint.v2 is not None and endpoint.v2.gather is not None
+        route = endpoint.v2
+        return route is not None and (route.gather is not None or route.group is not None)
 
     def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
-        """Objects gathered into one request share its path (a close names one server):
-        those whose path differs from the first's go in requests of their own."""
+        """Objects in one request share its path (a close names one server) or its group
+        (a unit command: one value, one server): the others go in requests of their own."""
         if len(items) < 2:
             return []
         route = self._route(endpoint)
-        path = self._path(route, items[0].request)
-        return [item for item in items if self._path(route, item.request) != path]
+        if route.build is not None and route.group is None:
+            return list(items[1:])
+        key = self._sharing_key(route)
+        first = key(items[0].request)
+        return [item for item in items if key(item.request) != first]
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
         route = self._route(endpoint)
         first = items[0].request
+        if route.build is not None:
+            method, path, body = route.build([item.request for item in items], self._server_id)
+            if body is None:
+                return HttpRequest(method, path, None, self._headers)
+            return self._json(method, path, body)
         path = self._path(route, first)
         if route.gather is not None:
             field, key = route.gather
@@ -124,10 +136,16 @@ class V2Wire:
         assert route is not None, f"{endpoint.request_type} is not part of v2"
         return route
 
+    def _sharing_key(self, route: V2Route) -> Callable[[Any], Hashable]:
+        group = route.group
+        if group is not None:
+            return lambda request: group(request, self._server_id)
+        return lambda request: self._path(route, request)
+
     def _path(self, route: V2Route, request: Any) -> str:
         wire = converter.unstructure(request)
         wire["serverId"] = self._server_of(request)
-        return f"v2/emergency/servers/{wire['serverId']}/" + route.path.format_map(wire)
+        return route.path.format_map(wire)
 
     def _json(self, method: str, path: str, body: bytes) -> HttpRequest:
         return HttpRequest(method, path, RequestBody(body), self._json_headers)

@@ -23,7 +23,9 @@ from ._wire import V1Wire, Wire
 #: Sonoran's published per-key limits of the v2 operations, requests per minute, read
 #: from the endpoint table (`V2Route.per_minute`).
 _PUBLISHED: Mapping[str, float] = {
-    e.request_type: e.v2.per_minute for e in ENDPOINTS if e.v2 is not None
+    e.request_type: e.v2.per_minute
+    for e in ENDPOINTS
+    if e.v2 is not None and e.v2.budget_of is None  # one budget per operation that has one
 }
 
 
@@ -114,7 +116,7 @@ def limiter_for(
     if isinstance(rate_limit, V2Budgets):
         if not v2:
             raise TypeError("V2Budgets is for api_version=2; v1 takes a RateLimit")
-        rates = {wire.buckets[name]: rate for name, rate in rate_limit.rates().items()}
+        rates = {f"v2:{name}": rate for name, rate in rate_limit.rates().items()}
         return LocalLimiter(None, clock, per_bucket=rates)
     if rate_limit is None or isinstance(rate_limit, RateLimit):
         return LocalLimiter(rate_limit, clock)

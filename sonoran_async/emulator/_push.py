@@ -78,6 +78,15 @@ def _call_ids(event_type: str) -> Callable[[CadState, int, WireObject], Event | 
     return build
 
 
+def _as_sent(event_type: str) -> Callable[[CadState, int, WireObject], Event | None]:
+    """The unit events (`_live.py`): the object recorded is the event's data."""
+
+    def build(_state: CadState, _ident: int, obj: WireObject) -> Event | None:
+        return event_type, obj
+
+    return build
+
+
 #: Applied change (request type) -> the push event it causes.
 EVENTS: Final[dict[str, Callable[[CadState, int, WireObject], Event | None]]] = {
     "CALL_911": _emergency,
@@ -90,6 +99,9 @@ EVENTS: Final[dict[str, Callable[[CadState, int, WireObject], Event | None]]] = 
     "ADD_CALL_NOTE": _note,
     "ATTACH_UNIT": _units("EVENT_DISPATCH_UNIT_ATTACH"),
     "DETACH_UNIT": _units("EVENT_DISPATCH_UNIT_DETACH"),
+} | {
+    kind: _as_sent(f"EVENT_{kind}")
+    for kind in ("UNIT_LOGIN", "UNIT_LOGOUT", "UNIT_STATUS", "UNIT_PANIC", "UNIT_UPDATE")
 }
 
 
@@ -113,6 +125,7 @@ class Pusher:
         max_queue: int = 1000,
         timeout: float = 5.0,
         drain_timeout: float = 1.0,
+        skip: Callable[[int, WireObject], bool] | None = None,
     ) -> None:
         parsed = check_push_url(url)
         self.url = url
@@ -123,6 +136,8 @@ class Pusher:
         self._stats = stats
         self._timeout = timeout
         self._drain_timeout = drain_timeout
+        #: True when a change's event went another way (a websocket): no HTTP push then.
+        self._skip = skip
         self._queue: asyncio.Queue[tuple[str, PushBody]] = asyncio.Queue(max_queue)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -134,7 +149,9 @@ class Pusher:
         """The state listener: queue the push for one applied change (never blocks). The
         body is encoded now, so it shows the call as this change left it."""
         build = EVENTS.get(kind)
-        event = build(self._state, call_id, obj) if build is not None else None
+        if build is None or (self._skip is not None and self._skip(call_id, obj)):
+            return
+        event = build(self._state, call_id, obj)
         if event is None:
             return
         event_type, data = event
