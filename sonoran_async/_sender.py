@@ -32,6 +32,7 @@ from ._lane import Lane
 from ._outcomes import Proven, Refused, Shape, Unanswered, Unproven
 from ._reconcile import Found, Reconciler
 from ._state import Lifecycle
+from ._tracing import batch_ended, batch_started, reconciliation
 from ._wire import Wire
 
 logger = logging.getLogger("sonoran_async")
@@ -84,6 +85,7 @@ class Sender:
             self._lane.resend(later)
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
+        counters.by_type[endpoint.request_type].batch_sizes[len(batch)] += 1
         self.in_flight += 1
         if (
             self._tokens is not None
@@ -91,6 +93,7 @@ class Sender:
             and self.multi_object is not MultiObject.PER_ITEM
         ):
             self._add_tokens(batch)
+        span = batch_started(endpoint, batch)  # OpenTelemetry, when configured
         try:
             request = self._wire.build(endpoint, batch.items)
             reply = await self._delivery.send(endpoint, request, batch)
@@ -112,6 +115,7 @@ class Sender:
         finally:
             self.in_flight -= 1
             batch.finish()
+            batch_ended(span, batch)
 
     def _add_tokens(self, batch: Batch) -> None:
         """Creates sharing a request carry a token, so GET_CALLS can tell which exist if
@@ -151,6 +155,7 @@ class Sender:
         name = self.endpoint.request_type
         if self.endpoint.creates:
             self._counters.outcome_unknown += count
+            self._counters.by_type[name].outcome_unknown += count
             return OutcomeUnknownError(
                 f"{name}: {why}; it may have been applied, so it was not re-sent (check GET_CALLS)"
             )
@@ -174,6 +179,8 @@ class Sender:
             return
         batch.status = BatchStatus.RECONCILING
         self._counters.reconciliations += 1
+        self._counters.by_type[self.endpoint.request_type].reconciliations += 1
+        reconciliation(len(items))
         matches = await reconciler.find(self.endpoint, items)
         absent: list[Item] = []
         unknown: list[Item] = []
