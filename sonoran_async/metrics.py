@@ -127,7 +127,8 @@ class SonoranCollector(Collector):
         """Cumulative bucket counts, exact: the stats keep every batch's size."""
         buckets: list[tuple[str, float]] = []
         for bound in self._buckets:
-            buckets.append((str(bound), sum(n for size, n in sizes.items() if size <= bound)))
+            below = sum(n for size, n in sizes.items() if size <= bound)
+            buckets.append((f"{float(bound)}", below))  # le="1.0", as Prometheus writes it
         buckets.append(("+Inf", sum(sizes.values())))
         return buckets
 
