@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from ._common import (
     target_label,
     usage_error,
 )
+from ._observe import library_logs, log_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,7 +54,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return asyncio.run(run_calls(args))
+    with library_logs(args, None):  # --log-format json
+        return asyncio.run(run_calls(args))
 
 
 async def seed_emulator(client: SonoranClient) -> None:
@@ -187,6 +188,6 @@ async def run_calls(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise usage_error(exc) from None
     except SonoranError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        log_error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED
     return EXIT_OK

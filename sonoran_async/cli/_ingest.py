@@ -37,11 +37,11 @@ from ._common import (
 from ._feed import Feeder
 from ._journal import Journal, JournalMismatch
 from ._lines import SCHEMA_HELP, input_facts
+from ._observe import library_logs, stderr_console
 from ._recorder import Recorder, RejectsWriter, default_rejects_path
 from ._report import (
     Tally,
     json_line,
-    library_logs_to,
     make_progress,
     refresh_progress,
     report_rate_limits,
@@ -128,10 +128,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    with library_logs_to(console):
+    console = stderr_console(args)  # text, or JSON lines (--log-format)
+    with library_logs(args, console):
         return asyncio.run(Ingest(args, console).main())
 
 
@@ -332,7 +330,9 @@ class Ingest:
         self, client: SonoranClient, source: Path | None, total: int | None
     ) -> AsyncIterator[None]:
         args = self.args
-        with make_progress(self.console, disable=args.no_progress or args.json) as progress:
+        with make_progress(
+            self.console, disable=args.no_progress or args.json or args.log_format == "json"
+        ) as progress:
             name = source.name if source else "stdin"
             task = progress.add_task(name, total=total, eta="?", created=0, refused=0, unknown=0)
             refresh = refresh_progress(
