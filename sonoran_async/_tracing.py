@@ -26,7 +26,7 @@ try:
     from opentelemetry.trace import SpanKind, StatusCode
 
     INSTALLED = True
-except ImportError:  # pragma: no cover - the [otel] extra is not installed
+except ImportError:  # the [otel] extra is not installed
     INSTALLED = False
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ try:
         Metric,
     )
     from prometheus_client.registry import Collector, CollectorRegistry
-except ImportError as exc:  # pragma: no cover - exercised by the packaging test
+except ImportError as exc:
     raise ImportError(
         "sonoran_async.metrics needs prometheus-client: pip install 'sonoran-async[metrics]'"
     ) from exc
