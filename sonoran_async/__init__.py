@@ -55,7 +55,7 @@ from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
-from ._stats import ClientStats
+from ._stats import ClientStats, TypeStats
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 
 __version__ = "0.1.0"
@@ -126,6 +126,7 @@ __all__ = [
     "SonoranError",
     "Transport",
     "TransportError",
+    "TypeStats",
     "UnitStatus",
     "V2Budgets",
     "ValidationError",

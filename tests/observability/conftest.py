@@ -30,6 +30,8 @@ def tracing(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tracing]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     monkeypatch.setattr(_tracing, "_tracer", provider.get_tracer(_tracing.SCOPE))
+    monkeypatch.setattr(_tracing, "_provider_set", lambda: True)  # as if set globally
+    monkeypatch.setattr(_tracing, "_noting", None)
     yield Tracing(exporter, provider.get_tracer("the-app"))
     provider.shutdown()
 

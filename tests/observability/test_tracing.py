@@ -141,17 +141,27 @@ async def one(emu):
 async def main():
     async with Emulator() as emu:
         await one(emu)
-        print("recorded before:", len(_tracing._callers))
+        print("recorded before:", len(_tracing._callers), _tracing._noting)
         exporter = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
         await one(emu)
-        print("spans after:", [s.name for s in exporter.get_finished_spans()])
+        print("spans after:", [s.name for s in exporter.get_finished_spans()], _tracing._noting)
 
 asyncio.run(main())
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "recorded before: 0" in done.stdout
-    assert "spans after: ['sonoran CALL_911']" in done.stdout
+    assert "recorded before: 0 False" in done.stdout  # no look-up per object either
+    assert "spans after: ['sonoran CALL_911'] True" in done.stdout
+
+
+async def test_a_caller_that_submits_many_objects_is_linked_once(tracing: Tracing) -> None:
+    async with client(Scripted()) as cad:
+        with tracing.tracer.start_as_current_span("job"):
+            futures = [await cad.submit(Call911(caller=f"C{i}", location="X")) for i in range(5)]
+            await asyncio.gather(*futures)
+    (batch,) = [s for s in tracing.exporter.get_finished_spans() if s.name.startswith("sonoran")]
+    assert batch.attributes is not None and batch.attributes["sonoran.batch.size"] == 5
+    assert len(batch.links) == 1
