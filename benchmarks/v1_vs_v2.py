@@ -24,8 +24,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 
 from sonoran_async import BatchPolicy, Call911, SonoranClient
-from sonoran_async.emulator import CORE_KEY, create_app
-from sonoran_async.emulator._v2 import add_v2_routes
+from sonoran_async.emulator import create_app
 
 
 class VirtualClock:
@@ -73,8 +72,7 @@ async def drain(url: str, api_version: int, calls: int) -> dict[str, Any]:
 
 
 async def main(calls: int) -> list[dict[str, Any]]:
-    app = create_app("demo", "demo-key")
-    add_v2_routes(app, app[CORE_KEY])
+    app = create_app("demo", "demo-key")  # v1 and v2 on one state
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

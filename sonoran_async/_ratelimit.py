@@ -10,6 +10,7 @@ tolerance), books that slot, and the caller sleeps once. A wait longer than the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
@@ -47,8 +48,9 @@ class _Bucket:
     __slots__ = ("paused_until", "tat")
 
     def __init__(self) -> None:
-        self.tat = 0.0  # theoretical arrival time of the next request
-        self.paused_until = 0.0
+        # -inf, not 0.0: a Clock's monotonic reading may be negative (any epoch is valid).
+        self.tat = -math.inf  # theoretical arrival time of the next request
+        self.paused_until = -math.inf
 
 
 class LocalLimiter:

@@ -1,4 +1,5 @@
-"""A local Sonoran CAD v1 emergency API server for tests, demos and benchmarks.
+"""A local Sonoran CAD emergency API server (v1, and v2 on the same state with the
+`emulator` extra) for tests, demos and benchmarks.
 
 ```python
 from sonoran_async.emulator import Emulator
@@ -10,15 +11,8 @@ async with Emulator(community_id="demo", api_key="demo-key", plan="PRO") as emu:
 Self-contained: it imports nothing from the client, so it is an independent check of it.
 """
 
-from ._app import (
-    CORE_KEY,
-    MULTI_MODES,
-    PLANS,
-    EmulatorCore,
-    EmulatorSettings,
-    MultiMode,
-    create_app,
-)
+from ._app import CORE_KEY, create_app
+from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
 from ._state import CadState, EmulatorStats, Listener

@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Callable, Mapping
 
-from ._app import MULTI_MODES, PLANS, plan_rank
+from ._core import MULTI_MODES, PLANS, plan_rank
 from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING
 from ._faults import Faults
 from ._push import check_push_url

@@ -59,7 +59,7 @@ def read_envelope(
         raise EnvelopeError(400, INVALID_JSON) from None
     if type(body) is not dict:
         raise EnvelopeError(400, BODY_NOT_OBJECT)
-    _check_limits(raw, body, gate)
+    check_limits(raw, body, gate.max_depth, gate.max_string)
     if body.get("type") != request_type:
         raise EnvelopeError(400, INVALID_REQUEST_TYPE)
     if body.get("id") != gate.community_id:
@@ -80,10 +80,11 @@ def read_envelope(
     return data
 
 
-def _check_limits(raw: bytes, body: Any, gate: Gate) -> None:
-    """Nesting depth and string length, walked only when the body could break them."""
-    could_nest = raw.count(b"[") + raw.count(b"{") > gate.max_depth
-    could_be_long = len(raw) > gate.max_string
+def check_limits(raw: bytes, body: Any, max_depth: int, max_string: int) -> None:
+    """Nesting depth and string length of `body` (parsed from `raw`), walked only when
+    the body could break them; EnvelopeError(400) if it does."""
+    could_nest = raw.count(b"[") + raw.count(b"{") > max_depth
+    could_be_long = len(raw) > max_string
     if not could_nest and not could_be_long:
         return
     stack: list[tuple[Any, int]] = [(body, 1)]
@@ -94,9 +95,9 @@ def _check_limits(raw: bytes, body: Any, gate: Gate) -> None:
         elif type(value) is list:
             children = value
         else:
-            if type(value) is str and len(value) > gate.max_string:
+            if type(value) is str and len(value) > max_string:
                 raise EnvelopeError(400, STRING_TOO_LONG)
             continue
-        if depth > gate.max_depth:
+        if depth > max_depth:
             raise EnvelopeError(400, TOO_DEEP)
         stack.extend((child, depth + 1) for child in children)

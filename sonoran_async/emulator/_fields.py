@@ -30,6 +30,10 @@ class ObjectError(Exception):
         self.text = text
 
 
+class NotFound(ObjectError):
+    """The object names a server or a call the CAD does not have."""
+
+
 def bad(name: str, what: str) -> ObjectError:
     return ObjectError(f"ERROR: Invalid field {name}: must be {what}")
 

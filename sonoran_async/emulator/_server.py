@@ -11,7 +11,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
-from ._app import CORE_KEY, EmulatorCore, EmulatorSettings, MultiMode, check_multi, create_app
+from ._app import CORE_KEY, create_app
+from ._core import EmulatorCore, EmulatorSettings, MultiMode, check_multi
 from ._faults import Faults
 from ._state import CadState, EmulatorStats
 
@@ -39,7 +40,7 @@ class AccessLogger(AbstractAccessLogger):
 
 
 class Emulator:
-    """A local Sonoran CAD v1 emergency API server (aiohttp.web on a real socket).
+    """A local Sonoran CAD emergency API server, v1 and v2 (aiohttp.web on a real socket).
 
     ``async with Emulator() as emu:`` starts it; ``emu.url`` is its base URL (no trailing
     slash), ``emu.state`` the CAD's calls, ``emu.stats`` its counters. ``port=0`` picks a
@@ -169,7 +170,8 @@ class Emulator:
         self.core.set_rate_limit(rate_limit)
 
     def inject(self, *names: str) -> None:
-        """Script faults, consumed one per request (before random faults).
+        """Script faults, consumed one per request of either API version (before random
+        faults).
 
         Names: "ok", "503", "500", "500_after", "reset", "reset_after", "slow", "429".
         """

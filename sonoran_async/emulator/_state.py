@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._fields import ObjectError, WireObject
+from ._fields import NotFound, WireObject
 
 Listener = Callable[[str, int, WireObject], None]
 
@@ -145,7 +145,7 @@ class CadState:
     def find(self, calls: dict[int, WireObject], call_id: int, server_id: int) -> WireObject:
         record = calls.get(call_id)
         if record is None or self._server_of.get(call_id) != server_id:
-            raise ObjectError(f"Call not found with ID: {call_id}")
+            raise NotFound(f"Call not found with ID: {call_id}")
         return record
 
     def remove_emergency(self, call_id: int, server_id: int) -> None:

@@ -1,22 +1,27 @@
 """The v2 REST API of the emulator: the six emergency call operations on a `V2Store`.
 
-Every request is checked as Sonoran documents it: `Authorization: Bearer <key>` (401
-otherwise), then the per-operation rate limits when enabled (429 with `Retry-After`,
-body `{"message", "request_id"}`), then the OpenAPI document (`openapi_v2.yaml`, the
-trimmed copy of Sonoran's own, validated with openapi-core). Errors are
-`application/problem+json`. What the operations do is the store's business, so the
-same state can be served through v1 and v2.
+Every request enters through the same `EmulatorCore.serve` as v1 (its counters, latency,
+rate limit and injected faults apply to v2 too), then is checked as Sonoran documents
+it: `Authorization: Bearer <key>` (401 otherwise), then the per-operation rate limits
+when enabled (429 with `Retry-After`, body `{"message", "request_id"}`), then the body
+(the core's size and encoding limits; JSON within its depth and string limits: 400
+otherwise), then the OpenAPI document (`openapi_v2.yaml`, the trimmed copy of Sonoran's
+own, validated with openapi-core). Errors are `application/problem+json`. What the
+operations do is the store's business (`_v2_store.py`), so the same state can be served
+through v1 and v2.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
+from http import HTTPStatus
 from importlib import resources
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import orjson
 import yaml
@@ -25,9 +30,11 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from yarl import URL
 
-from ._http import BodyError, read_body
-
-WireObject = dict[str, Any]
+from ._core import EmulatorCore
+from ._envelope import EnvelopeError, check_limits
+from ._fields import WireObject
+from ._http import INVALID_JSON, BodyError
+from ._v2_store import CoreV2Store, V2Error, V2Store
 
 #: Sonoran's published per-key limits, requests per minute (`rate-limits.md`).
 PUBLISHED_LIMITS: Final[Mapping[str, float]] = {
@@ -41,52 +48,6 @@ PUBLISHED_LIMITS: Final[Mapping[str, float]] = {
 #: The host the OpenAPI document names; requests are matched against it whatever the
 #: emulator's own address.
 _SPEC_HOST: Final = "https://api.sonorancad.com"
-
-
-class V2Error(Exception):
-    """A documented error: answered as `application/problem+json`."""
-
-    def __init__(self, status: int, title: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-
-
-class V2Store(Protocol):
-    """What the v2 operations need from the emulated CAD, in v2 wire shapes.
-
-    Each method raises V2Error for a documented failure (404 unknown server or call,
-    403 plan, 422 a field it refuses).
-    """
-
-    def authorized(self, api_key: str) -> bool: ...
-
-    def create_911(self, server_id: int, body: WireObject) -> WireObject:
-        """The new call object (with its `callId`)."""
-        ...
-
-    def remove_911(self, server_id: int, call_id: int) -> WireObject:
-        """`{"callId", "serverId"}` of the removed call."""
-        ...
-
-    def get_calls(
-        self, server_id: int, closed_limit: int, closed_offset: int, call_type: int
-    ) -> WireObject:
-        """`ActiveCalls`, `EmergencyCalls`, `ClosedCalls` and `ClosedCallCount`."""
-        ...
-
-    def close_dispatch_calls(self, server_id: int, call_ids: list[int]) -> WireObject:
-        """`{"callIds": [...]}`: the calls it closed."""
-        ...
-
-    def update_dispatch_call(self, server_id: int, call_id: int, body: WireObject) -> WireObject:
-        """The updated call object (a metaData sent replaces the stored one)."""
-        ...
-
-    def create_dispatch_call(self, server_id: int, body: WireObject) -> WireObject:
-        """The new dispatch call object (with its `callId`)."""
-        ...
 
 
 @cache
@@ -137,6 +98,17 @@ def problem(status: int, title: str, detail: str, instance: str) -> web.Response
     )
 
 
+def too_many(wait: float) -> web.Response:
+    """v2's 429: `Retry-After` and `{"message", "request_id"}`."""
+    body = {"message": "API rate limit exceeded", "request_id": secrets.token_hex(16)}
+    return web.Response(
+        status=429,
+        body=orjson.dumps(body),
+        content_type="application/json",
+        headers={"Retry-After": str(max(1, math.ceil(wait)))},
+    )
+
+
 class _Window:
     """At most `per_minute` requests in any 60 s (a sliding log, as strict as they come)."""
 
@@ -156,22 +128,15 @@ Handler = Callable[[web.Request, WireObject | None], WireObject]
 
 
 class V2Api:
-    """The v2 routes over one store; `requests` counts the requests per operation."""
+    """The v2 routes on one core's state; `requests` counts the requests per operation,
+    `rate_limited` the 429s of the per-operation limits (also in `core.stats`)."""
 
-    def __init__(
-        self,
-        store: V2Store,
-        *,
-        limits: Mapping[str, float] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        max_body_bytes: int = 1 << 20,
-    ) -> None:
-        self.store = store
-        self.max_body_bytes = max_body_bytes
+    def __init__(self, core: EmulatorCore, *, limits: Mapping[str, float] | None = None) -> None:
+        self.core = core
+        self.store: V2Store = CoreV2Store(core)
         self.requests: Counter[str] = Counter()
         self.rate_limited = 0
         self._windows = {op: _Window(n) for op, n in (limits or {}).items()}
-        self._clock = clock
 
     def routes(self) -> list[web.RouteDef]:
         base = "/v2/emergency/servers/{serverId:[^/]+}"
@@ -192,8 +157,7 @@ class V2Api:
     def _endpoint(
         self, operation: str, handler: Handler, status: int
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        async def serve(request: web.Request) -> web.StreamResponse:
-            self.requests[operation] += 1
+        async def answer(request: web.Request) -> web.StreamResponse:
             instance = request.path
             scheme, _, key = request.headers.get("Authorization", "").partition(" ")
             if scheme != "Bearer" or not key or not self.store.authorized(key.strip()):
@@ -204,39 +168,47 @@ class V2Api:
                 )
                 return problem(401, "Unauthorized", detail, instance)
             window = self._windows.get(operation)
-            if window is not None and (wait := window.wait(self._clock())) > 0:
+            if window is not None and (wait := window.wait(time.monotonic())) > 0:
                 self.rate_limited += 1
-                body = {"message": "API rate limit exceeded", "request_id": secrets.token_hex(16)}
-                return web.Response(
-                    status=429,
-                    body=orjson.dumps(body),
-                    content_type="application/json",
-                    headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-                )
+                self.core.stats.rate_limited += 1
+                return too_many(wait)
             try:
-                raw = await read_body(request, self.max_body_bytes)
-            except BodyError as exc:
-                return problem(
-                    exc.status, "Bad Request", exc.text.removeprefix("ERROR: "), instance
-                )
+                raw = await self.core.read_body(request)
+                document = self._parse(raw)
+            except (BodyError, EnvelopeError) as exc:
+                title = HTTPStatus(exc.status).phrase
+                return problem(exc.status, title, exc.text.removeprefix("ERROR: "), instance)
             result = _openapi().unmarshal_request(_SpecRequest(request, raw or None))
             if result.errors:
                 detail = "; ".join(str(e) for e in result.errors)
                 return problem(400, "Bad Request", detail, instance)
-            document: Any = None
-            if raw:
-                document = orjson.loads(raw)  # valid JSON: the spec check parsed it
-                if type(document) is not dict:
-                    return problem(400, "Bad Request", "The body must be an object.", instance)
+            if raw and type(document) is not dict:
+                return problem(400, "Bad Request", "The body must be an object.", instance)
             try:
-                answer = handler(request, document)
+                reply = handler(request, document)
             except V2Error as exc:
                 return problem(exc.status, exc.title, exc.detail, instance)
             return web.Response(
-                status=status, body=orjson.dumps(answer), content_type="application/json"
+                status=status, body=orjson.dumps(reply), content_type="application/json"
             )
 
+        async def serve(request: web.Request) -> web.StreamResponse:
+            self.requests[operation] += 1
+            return await self.core.serve(request, answer, too_many)
+
         return serve
+
+    def _parse(self, raw: bytes) -> Any:
+        """The JSON body (None if empty), strictly: UTF-8, finite numbers, within the
+        core's depth and string limits, so the OpenAPI check only sees what it can read."""
+        if not raw:
+            return None
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise EnvelopeError(400, INVALID_JSON) from None
+        check_limits(raw, document, self.core.max_depth, self.core.max_string)
+        return document
 
     # --- the operations: path and query values were checked against the spec ------------
 
@@ -278,13 +250,11 @@ V2_KEY: Final = web.AppKey("sonoran_emulator_v2", V2Api)
 
 
 def add_v2_routes(
-    app: web.Application, core: Any, *, limits: Mapping[str, float] | None = None
+    app: web.Application, core: EmulatorCore, *, limits: Mapping[str, float] | None = None
 ) -> V2Api:
     """Serve v2 from `app` on `core`'s state (`PUBLISHED_LIMITS` as `limits` turns the
     published per-operation limits on). The API object is also `app[V2_KEY]`."""
-    from ._v2_store import CoreV2Store
-
-    api = V2Api(CoreV2Store(core), limits=limits, max_body_bytes=core.max_body_bytes)
+    api = V2Api(core, limits=limits)
     app[V2_KEY] = api
     app.router.add_routes(api.routes())
     return api

@@ -37,6 +37,16 @@ async def test_idle_time_refills_no_more_than_the_burst(clock: VirtualClock) -> 
     assert clock.now == pytest.approx(101.0)
 
 
+async def test_a_clock_reading_below_zero_is_a_valid_epoch() -> None:
+    # A Clock may read negative (a host's skewed clock, a virtual one): the first request
+    # still goes at once, not when the reading passes 0.
+    clock = VirtualClock(start=-7200.0)
+    limiter = LocalLimiter(RateLimit(per_second=1.0, burst=1), clock=clock)
+    await limiter.acquire("v1", 1.0)
+    await limiter.acquire("v1", 1.0)
+    assert clock.now == pytest.approx(-7199.0)
+
+
 async def test_pause_holds_every_acquirer_even_without_a_rate(clock: VirtualClock) -> None:
     limiter = LocalLimiter(None, clock=clock)
     await limiter.acquire("v1", INF)
