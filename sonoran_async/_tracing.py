@@ -14,6 +14,8 @@ instrumented HTTP client nests its request spans under it.
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
+import logging
 import weakref
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
@@ -41,6 +43,7 @@ SCOPE: Final = "sonoran_async"
 #: Submitted futures -> the span context of the caller that submitted them.
 _callers: weakref.WeakKeyDictionary[asyncio.Future[Any], SpanContext] = weakref.WeakKeyDictionary()
 _tracer: Tracer | None = None
+logger = logging.getLogger("sonoran_async")
 #: Whether the application has set a tracer provider, i.e. whether callers' spans are
 #: looked up at submit (half a microsecond per object) and batch spans made: found out at
 #: the first submit, and until it is set again at every batch (it may be set any time).
@@ -67,10 +70,12 @@ class _BatchTrace:
 def _get_tracer() -> Tracer:
     global _tracer
     if _tracer is None:
-        from . import __version__  # deferred: the package imports this module
-
+        try:
+            version: str | None = importlib.metadata.version("sonoran-async")
+        except importlib.metadata.PackageNotFoundError:  # run from a source tree
+            version = None
         # A proxy until the application sets a provider; it follows the provider then.
-        _tracer = trace.get_tracer(SCOPE, __version__)
+        _tracer = trace.get_tracer(SCOPE, version)
     return _tracer
 
 
@@ -98,6 +103,14 @@ def batch_started(endpoint: Endpoint[Any, Any], batch: Batch) -> _BatchTrace | N
         _noting = INSTALLED and _provider_set()
         if not _noting:
             return None  # the API's default records nothing
+    try:
+        return _start(endpoint, batch)
+    except Exception:  # a tracing SDK's failure must never keep a batch from its callers
+        logger.exception("tracing: no span for a %s batch", endpoint.request_type)
+        return None
+
+
+def _start(endpoint: Endpoint[Any, Any], batch: Batch) -> _BatchTrace | None:
     # One link per caller span: a caller that submitted many objects is linked once.
     callers = {
         span_context.span_id: span_context
@@ -158,6 +171,15 @@ def batch_ended(state: _BatchTrace | None, batch: Batch) -> None:
     """Close the batch's span with its attempts and its callers' outcome."""
     if state is None:
         return
+    try:
+        _describe(state, batch)
+    finally:
+        _current.reset(state.token)
+        otel_context.detach(state.otel_token)
+        state.span.end()
+
+
+def _describe(state: _BatchTrace, batch: Batch) -> None:
     span = state.span
     # Items handed on to another request (re-sent alone) are that request's business.
     settled = sum(1 for item in batch.items if item.future.done())
@@ -169,13 +191,10 @@ def batch_ended(state: _BatchTrace | None, batch: Batch) -> None:
     error = batch.error
     if error is None:
         span.set_attribute("sonoran.outcome", "ok")
-    else:
-        span.set_attribute("sonoran.outcome", "failed" if ok == 0 else "partial")
-        span.set_attribute("error.type", type(error).__name__)
-        for name, value in references_of(error).items():
-            span.set_attribute(f"sonoran.{name}", value)
-        if ok == 0:
-            span.set_status(StatusCode.ERROR, f"{type(error).__name__}: {error}")
-    _current.reset(state.token)
-    otel_context.detach(state.otel_token)
-    span.end()
+        return
+    span.set_attribute("sonoran.outcome", "failed" if ok == 0 else "partial")
+    span.set_attribute("error.type", type(error).__name__)
+    for name, value in references_of(error).items():
+        span.set_attribute(f"sonoran.{name}", value)
+    if ok == 0:
+        span.set_status(StatusCode.ERROR, f"{type(error).__name__}: {error}")

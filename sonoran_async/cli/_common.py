@@ -178,7 +178,6 @@ async def connect(
     """A client for `--url`, or for a built-in emulator started here (yielded too)."""
     from .. import SonoranClient
     from ..emulator import Emulator
-    from ._observe import metrics_served
 
     community_id, api_key = credentials(args)
     if args.server_id < 0:
@@ -205,7 +204,6 @@ async def connect(
         except ValueError as exc:  # a bad URL; the message never holds the key
             raise UsageError(str(exc)) from None
         await stack.enter_async_context(client)
-        await stack.enter_async_context(metrics_served(args, client))  # --metrics-port
         yield client, emulator
 
 

@@ -37,7 +37,7 @@ from ._common import (
 from ._feed import Feeder
 from ._journal import Journal, JournalMismatch
 from ._lines import SCHEMA_HELP, input_facts
-from ._observe import library_logs, stderr_console
+from ._observe import library_logs, metrics_served, stderr_console
 from ._recorder import Recorder, RejectsWriter, default_rejects_path
 from ._report import (
     Tally,
@@ -240,9 +240,12 @@ class Ingest:
         batch = BatchPolicy(
             max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
         )
-        async with connect(
-            args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
-        ) as (client, emulator):
+        async with (
+            connect(
+                args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
+            ) as (client, emulator),
+            metrics_served(args, client),  # --metrics-port
+        ):
             self._client = client
             journal = None
             if settings.journal is not None:

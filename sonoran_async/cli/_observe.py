@@ -129,7 +129,9 @@ def stderr_console(args: argparse.Namespace) -> Console:
 
     if args.log_format != "json":
         return Console(stderr=True)
-    return Console(file=_LinesToLog(), width=10_000, soft_wrap=True, highlight=False)
+    return Console(
+        file=_LinesToLog(), width=10_000, soft_wrap=True, highlight=False, color_system=None
+    )
 
 
 @contextlib.contextmanager

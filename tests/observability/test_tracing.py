@@ -18,6 +18,7 @@ from sonoran_async import (
     Reply,
     RetryPolicy,
     SonoranClient,
+    _tracing,
 )
 from sonoran_async.emulator import Emulator
 from tests.virtual_clock import VirtualClock
@@ -131,6 +132,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sonoran_async import Call911, _tracing
+from sonoran_async import _tracing
 from sonoran_async.emulator import Emulator
 from sonoran_async import SonoranClient
 
@@ -165,3 +167,16 @@ async def test_a_caller_that_submits_many_objects_is_linked_once(tracing: Tracin
     (batch,) = [s for s in tracing.exporter.get_finished_spans() if s.name.startswith("sonoran")]
     assert batch.attributes is not None and batch.attributes["sonoran.batch.size"] == 5
     assert len(batch.links) == 1
+
+
+async def test_a_failing_tracer_never_keeps_a_result_from_its_caller(
+    tracing: Tracing, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken:
+        def start_span(self, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("exporter misconfigured")
+
+    monkeypatch.setattr(_tracing, "_tracer", Broken())
+    async with client(Scripted()) as cad:
+        assert await create(cad, tracing, "A") == 1
+    assert "tracing: no span for a CALL_911 batch" in caplog.text
