@@ -6,7 +6,7 @@ its defaults: community "demo", key "demo-key", plan PRO) and ``sonoran_emulator
 under its default strict mode, async tests are marked, as below (or set
 ``asyncio_mode = "auto"`` in your pytest configuration and drop the mark).
 
-    pip install 'sonoran-async' pytest pytest-asyncio
+    pip install 'sonoran-async[testing]'
     pytest examples/test_with_fixtures.py
 """
 

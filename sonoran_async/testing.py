@@ -1,8 +1,9 @@
 """Pytest plugin: a ready Sonoran CAD emulator for your tests.
 
-Installed with the package (``pytest11`` entry point ``sonoran_async``); needs pytest-asyncio.
-The fixtures work in its default strict mode, where async tests are marked (here once per
-module); with ``asyncio_mode = "auto"`` in the pytest configuration, drop the mark::
+Installed with the package (``pytest11`` entry point ``sonoran_async``); needs pytest-asyncio
+(``pip install 'sonoran-async[testing]'``). The fixtures work in its default strict mode,
+where async tests are marked (here once per module); with ``asyncio_mode = "auto"`` in the
+pytest configuration, drop the mark::
 
     pytestmark = pytest.mark.asyncio
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -171,10 +173,11 @@ def test_the_core_imports_without_the_redis_package() -> None:
     assert done.stdout.strip() == b"ok", done.stderr
 
 
-#: The README's ACL rule for the limiter's user: nothing but what the script needs.
-ACL_RULES = (
-    "on >pw ~sonoran-async:* resetchannels -@all +evalsha +script|load +time +hmget +hset +pexpire"
-)
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "many-processes.md"
+#: The guide's ACL rule for the limiter's user (nothing but what the script needs).
+ACL_RULE = re.search(r"^ACL SETUSER sonoran (.+)$", GUIDE.read_text(), re.M)
+assert ACL_RULE is not None
+ACL_RULES = ACL_RULE[1].replace(">PASSWORD", ">pw")
 
 
 async def test_the_documented_acl_user_is_enough(redis_url: str) -> None:
