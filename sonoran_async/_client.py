@@ -7,6 +7,7 @@ import functools
 import itertools
 import logging
 import secrets
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -83,6 +84,11 @@ class _Route:
         object.__setattr__(self, "unstructure", converter.get_unstructure_hook(endpoint.request))
 
 
+def _has_control_character(text: str) -> bool:
+    """Whether `text` holds a control (or other non-printing format) character."""
+    return any(unicodedata.category(char)[0] == "C" for char in text)
+
+
 def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
     error = EndpointNotEnabledError(0, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY")
     needs = endpoint.plan.name.replace("_", " ")
@@ -131,6 +137,10 @@ class SonoranClient(EndpointMethods):
             raise ValidationError("community_id", "must be a non-empty str")
         if not isinstance(key.value, str) or not key.value:
             raise ValidationError("api_key", "must be a non-empty str")
+        if _has_control_character(key.value):
+            raise ValidationError(
+                "api_key", "contains a control character (a trailing newline?); not shown"
+            )
         if isinstance(server_id, bool) or not isinstance(server_id, int) or server_id < 0:
             raise ValidationError("server_id", f"must be an int >= 0, got {server_id!r}")
         policy = batch if batch is not None else BatchPolicy(max_items=1)
@@ -156,7 +166,7 @@ class SonoranClient(EndpointMethods):
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
-        wire = self._wire = wire_for(api_version, community_id, key.value, server_id, transport)
+        wire = self._wire = wire_for(api_version, community_id, key, server_id, transport)
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
         self._calls_cache = (
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
@@ -196,6 +206,9 @@ class SonoranClient(EndpointMethods):
                 self._delivery.exchange,
                 wire.prefixes[GET_CALLS.request_type],
                 self._token_key,
+                policy=reconcile,
+                clock=clock,
+                scrub=self._delivery.scrub,
             )
             if reconcile is not None and isinstance(wire, V1Wire)
             else None
@@ -242,11 +255,14 @@ class SonoranClient(EndpointMethods):
                 token_key=token_key,
             )
 
-    def __repr__(self) -> str:  # the key stays out
+    def __repr__(self) -> str:  # the key stays out; a half-built client has a repr too
+        lifecycle = getattr(self, "_lifecycle", None)
+        state = lifecycle.state.value if lifecycle is not None else "unbuilt"
         return (
-            f"<SonoranClient community_id={self._community_id!r} base_url={self._base_url!r} "
-            f"server_id={self._server_id} api_version={self.api_version} "
-            f"state={self._lifecycle.state.value}>"
+            f"<SonoranClient community_id={getattr(self, '_community_id', None)!r} "
+            f"base_url={getattr(self, '_base_url', None)!r} "
+            f"server_id={getattr(self, '_server_id', None)} "
+            f"api_version={getattr(self, 'api_version', None)} state={state}>"
         )
 
     @property
@@ -278,7 +294,8 @@ class SonoranClient(EndpointMethods):
         if len(payload) > lane.max_payload:
             lane.refuse_size(payload)
         cache = self._calls_cache
-        if cache is not None and single_flight and (cached := cache.get(payload)) is not None:
+        snapshots = route.endpoint is GET_CALLS  # the only kind the cache keeps
+        if cache is not None and snapshots and (cached := cache.get(payload)) is not None:
             return cached
         if single_flight and (shared := lane.shared(payload)) is not None:
             return shared
@@ -294,9 +311,9 @@ class SonoranClient(EndpointMethods):
         future: asyncio.Future[Any] = loop.create_future()
         note_caller(future)  # the batch's span links to the caller's (OpenTelemetry)
         lane.put(Item(payload, request, token, future, loop.time()))
-        if cache is not None and single_flight:
+        if cache is not None and snapshots:
             cache.remember(payload, future)
-        elif cache is not None:
+        elif cache is not None and not single_flight:  # a change of ours
             cache.watch(future)
         if single_flight:
             # Callers share the queued future through children, so that one caller's

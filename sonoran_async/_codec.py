@@ -67,6 +67,10 @@ def _structure_meta(value: Any, _: type) -> dict[str, Any]:
         return value
     if value == []:  # an empty Lua table, as dkjson writes it
         return {}
+    if type(value) is str and value.lstrip().startswith("{"):  # JSON text, as some send it
+        document = orjson.loads(value)  # an error here leaves the field None
+        if type(document) is dict:
+            return document
     raise ValueError(f"expected an object, got {type(value).__name__}")
 
 
@@ -263,7 +267,17 @@ def redacted(body: bytes) -> str:
         return "<unparseable body>"
 
 
-def reply_lines(body: bytes) -> list[str]:
-    """The non-blank lines of a text reply, stripped (CRLF and padding tolerated)."""
-    text = body.decode("utf-8", errors="replace")
-    return [line for line in map(str.strip, text.splitlines()) if line]
+_LINE = re.compile(rb"[^\r\n]+")
+
+
+def reply_lines(body: bytes, limit: int | None = None) -> list[str]:
+    """The non-blank lines of a text reply, stripped (CRLF and padding tolerated); at
+    most `limit` of them: a huge reply is never split whole."""
+    lines: list[str] = []
+    for match in _LINE.finditer(body):
+        line = match.group().decode("utf-8", errors="replace").strip()
+        if line:
+            lines.append(line)
+            if limit is not None and len(lines) >= limit:
+                break
+    return lines

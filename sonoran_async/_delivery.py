@@ -2,7 +2,8 @@
 
 The one place for retry and rate-limit logic:
 - 429: nothing was applied; wait `Retry-After` (else `RateLimit-Reset`, else
-  `X-RateLimit-Reset`; when none is usable, a jittered backoff),
+  `X-RateLimit-Reset`; when none is usable, a jittered backoff that doubles with each
+  429 in a row, up to `max_delay`),
   pause the whole rate bucket, re-send the same body. Never drop, never report success.
   Every wait, the rate budget's included, counts toward `max_rate_limit_wait`.
 - Not sent at all, or 503: retried for every request type.
@@ -21,7 +22,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -39,12 +40,14 @@ from ._errors import (
 )
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
+from ._scrub import scrub_error
 from ._stats import PerType
 from ._tracing import rate_limited, retry
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 from ._wire import V1_BUCKET, HttpRequest
 
 logger = logging.getLogger("sonoran_async")
+_E = TypeVar("_E", bound=BaseException)
 
 #: v1 publishes one budget for every request type of a community.
 BUCKET = V1_BUCKET
@@ -134,7 +137,7 @@ class Delivery:
         self._policy = policy
         self._counters = counters
         self._clock = clock
-        self._secret = secret  # the key's bytes, cut out of every reply before it is read
+        self._secret = secret.decode()  # cut out of every error text shown to people
         self._stopped = stopped  # the error that stopped the client, if one has
         self._buckets = buckets or {}  # request type -> rate bucket (default: BUCKET)
 
@@ -147,7 +150,10 @@ class Delivery:
     async def exchange(
         self, endpoint: Endpoint[Any, Any], body: RequestBody, batch: Batch
     ) -> Reply:
-        """POST a v1 body to the endpoint's path (see `send`)."""
+        """An internal request (a look-up): take its rate slot, then POST a v1 body to
+        the endpoint's path (see `send`). Every request pays its budget."""
+        bucket = self._buckets.get(endpoint.request_type, BUCKET)
+        batch.waited += await self._limiter.acquire(bucket, self._policy.max_rate_limit_wait)
         return await self.send(endpoint, HttpRequest("POST", endpoint.path, body), batch)
 
     async def send(self, endpoint: Endpoint[Any, Any], request: HttpRequest, batch: Batch) -> Reply:
@@ -157,6 +163,7 @@ class Delivery:
         Raises TransportError, OutcomeUnknownError or RateLimitedError for the whole batch.
         """
         failures = 0
+        limited = 0  # 429s in a row: each one without a usable wait waits longer
         counters = self._counters
         objects = len(batch)
         while True:
@@ -189,11 +196,12 @@ class Delivery:
                 await self._back_off(endpoint, batch, failures, str(exc))
                 continue
             batch.on_wire = False
-            reply = reply.without(self._secret)
             status = reply.status
             if status == 429:
-                await self._wait_out_429(endpoint, batch, reply, failures)
+                await self._wait_out_429(endpoint, batch, reply, limited)
+                limited += 1
                 continue
+            limited = 0
             if status < 500:
                 return reply
             if endpoint.creates and status != 503:
@@ -206,6 +214,10 @@ class Delivery:
                 )
             await self._back_off(endpoint, batch, failures, f"HTTP {status}")
 
+    def scrub(self, error: _E) -> _E:
+        """`error` with the key cut out of its text (echoed by some servers)."""
+        return scrub_error(error, self._secret)
+
     def _unknown(self, endpoint: Endpoint[Any, Any], objects: int, why: str) -> OutcomeUnknownError:
         self._counters.outcome_unknown += objects
         self._counters.by_type[endpoint.request_type].outcome_unknown += objects
@@ -215,11 +227,15 @@ class Delivery:
         )
 
     async def _wait_out_429(
-        self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, failures: int
+        self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, limited: int
     ) -> None:
         delay = wait_of(reply)
-        if delay is None:
-            delay = max(self.backoff(min(failures + 1, 6)), self._policy.base_delay)
+        if delay is None:  # no usable wait: grow with the 429s in a row, up to max_delay
+            ceiling = min(
+                self._policy.max_delay, self._policy.base_delay * 2 ** min(limited + 1, 30)
+            )
+            delay = random.uniform(ceiling / 2, ceiling) if self._policy.jitter else ceiling
+            delay = max(delay, self._policy.base_delay)
         delay = max(delay, _MIN_RATE_LIMIT_WAIT)
         request_id = references(reply.body).get("request_id")  # Sonoran's, for a ticket
         allowed = self._policy.max_rate_limit_wait - batch.waited

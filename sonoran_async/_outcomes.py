@@ -10,6 +10,7 @@ they are re-sent, by the caller of this function).
 from __future__ import annotations
 
 import enum
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -42,6 +43,9 @@ class Unanswered(NamedTuple):
     """Sent with others, and the reply cannot be matched to the objects."""
 
     why: str
+    #: The id the reply's one line names, if it is a create's proof: a call this very
+    #: request made, which a snapshot fresh enough to prove anything must show.
+    witness: int | None = None
 
 
 Outcome = Proven | Refused | Unproven | Unanswered
@@ -61,6 +65,10 @@ class Shape(enum.Enum):
 class Reading:
     shape: Shape
     outcomes: list[Outcome]
+
+
+#: Bytes of an error reply read as its text.
+_ERROR_TEXT = 1 << 16
 
 
 def _quote(text: str) -> str:
@@ -83,11 +91,16 @@ def read_reply(
         return _read_error(status, body, n)
     if endpoint.json_reply:
         return _read_json(endpoint, requests, body)
-    if endpoint.proof_all is not None and (values := endpoint.proof_all(body, n)) is not None:
+    if (
+        endpoint.proof_all is not None
+        and (values := endpoint.proof_all(body, n)) is not None
+        and len(set(values)) == n
+    ):
         return Reading(Shape.LINES, list(map(Proven, values)))
-    lines = reply_lines(body)
+    lines = reply_lines(body, n + 1)  # more than n is all there is to know
     if len(lines) == n:
-        return Reading(Shape.LINES, _read_lines(endpoint, requests, lines, status))
+        outcomes = _read_lines(endpoint, requests, lines, status)
+        return Reading(Shape.LINES, _one_object_per_id(outcomes) if endpoint.creates else outcomes)
     if not lines:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status} with an empty body"), n))
     if len(lines) == 1 and endpoint.one_line_for_all:
@@ -96,13 +109,16 @@ def read_reply(
             return Reading(Shape.LINES, [Proven(endpoint.proof(lines[0], r)) for r in requests])
     if 1 <= len(lines) < n:
         why = f"{len(lines)} reply line(s) for {n} objects: {_quote(lines[0])}"
-        return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why), n))
-    why = f"{len(lines)} reply lines for {n} object(s): {_quote(' | '.join(lines))}"
+        witness = _read_part(endpoint, requests[0], lines[0], status) if endpoint.creates else None
+        named = witness.value if isinstance(witness, Proven) and len(lines) == 1 else None
+        return Reading(Shape.ONE_LINE_FOR_MANY, _each(Unanswered(why, named), n))
+    many = f"more than {n}" if len(lines) > n else str(len(lines))
+    why = f"{many} reply lines for {n} object(s): {_quote(' | '.join(lines[:3]))}"
     return Reading(Shape.NOTHING, _each(Unproven(why), n))
 
 
 def _read_error(status: int, body: bytes, n: int) -> Reading:
-    text = body.decode("utf-8", "replace").strip()
+    text = body[:_ERROR_TEXT].decode("utf-8", "replace").strip()  # error texts are short
     error = error_from_text(status, text)
     if error is None:
         return Reading(Shape.NOTHING, _each(Unproven(f"HTTP {status}: {_quote(text)}"), n))
@@ -130,6 +146,20 @@ def _read_lines(
     return outcomes
 
 
+def _one_object_per_id(outcomes: list[Outcome]) -> list[Outcome]:
+    """Within one reply an id proves at most one object: an id named on several lines
+    proves none of them (which object it is cannot be told)."""
+    seen = Counter(o.value for o in outcomes if type(o) is Proven)
+    if all(count == 1 for count in seen.values()):
+        return outcomes
+    return [
+        Unproven(f"the reply names id {o.value} for {seen[o.value]} objects")
+        if type(o) is Proven and seen[o.value] > 1
+        else o
+        for o in outcomes
+    ]
+
+
 def _read_part(endpoint: Endpoint[Any, Any], request: Any, part: Any, status: int) -> Outcome:
     try:
         return Proven(endpoint.proof(part, request))  # no success shape is an error text
@@ -147,7 +177,7 @@ def _read_json(endpoint: Endpoint[Any, Any], requests: Sequence[Any], body: byte
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        text = body.decode("utf-8", "replace").strip()
+        text = body[:_ERROR_TEXT].decode("utf-8", "replace").strip()
         error = error_from_text(400, text) if text else None
         outcome: Outcome = Refused(error) if error else Unproven(f"not JSON: {_quote(text)}")
         return Reading(Shape.NOTHING, _each(outcome, len(requests)))

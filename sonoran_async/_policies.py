@@ -74,9 +74,16 @@ class ReconcilePolicy:
     already on the server then makes the outcome unknown rather than a guess).
     `reconcile=None` on the client turns reconciliation off: such objects get
     OutcomeUnknownError and the lane sends one object per request from then on.
+
+    Absence is proven, never assumed: an object missing from a snapshot is re-sent only
+    if the snapshot echoes tokens and is fresh (an object sent after it in the same
+    request shows, or two snapshots `recheck_after` seconds apart agree). At most
+    `max_snapshots` GET_CALLS are made per server per ambiguous reply.
     """
 
     token_key: str | None = TOKEN_KEY
+    recheck_after: float = attrs.field(default=2.0, validator=attrs.validators.ge(0))
+    max_snapshots: int = attrs.field(default=3, validator=attrs.validators.ge(1))
 
 
 @attrs.frozen(kw_only=True)

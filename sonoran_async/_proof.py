@@ -13,7 +13,7 @@ from typing import Any
 from ._bridge import AddCallNote, LocationUpdate, SetCallPostal, SetCallPrimary
 from ._codec import parse_snapshot
 from ._enums import Plan
-from ._errors import ProtocolError
+from ._errors import ProtocolError, error_from_text
 from ._models import DispatchEdit
 from ._replies import CallsSnapshot
 
@@ -26,10 +26,14 @@ _EMERGENCY_ADDED = "EMERGENCY CALL ADDED ID: "
 _EMERGENCY_ADDED_RE = re.compile(r"EMERGENCY\s+CALL\s+ADDED\s+ID\s*:\s*(\d+)", re.IGNORECASE)
 _DISPATCH_CREATED_RE = re.compile(r"NEW\s+DISPATCH\s+CREATED\s*-\s*ID\s*:\s*(\d+)", re.IGNORECASE)
 _DISPATCH_UPDATED_RE = re.compile(r"DISPATCH\s+CALL\s+#?(\d+)\s+UPDATED", re.IGNORECASE)
-#: Texts that are never an acknowledgement: what gateways, proxies and an unknown path say.
+#: Texts that are never an acknowledgement: what gateways, proxies, rate limiters,
+#: maintenance pages and an unknown path say, and the words of Sonoran's own errors.
 _NOT_AN_ACK = re.compile(
     r"backend service reached|cloudflare|ray id|gateway|unavailable|timed? ?out|error|"
-    r"exception|forbidden|denied|not found|invalid|[<>{}\[\]]",
+    r"exception|forbidden|denied|not found|invalid|not enabled|missing|too many|"
+    r"rate.?limit|limit exceeded|throttl|upstream|healthy|maintenance|try again|retry|"
+    r"unauthori[sz]ed|bad request|refused|failed|failure|reset|overload|busy|"
+    r"[<>{}\[\]]",
     re.IGNORECASE,
 )
 
@@ -78,9 +82,17 @@ def dispatch_updated(line: str, edit: DispatchEdit) -> None:
 
 def acknowledged(line: str, _: Any) -> None:
     """REMOVE_911, CLOSE_CALL: their documented texts are copy-paste slips in Sonoran's
-    docs (`API ID(s) set!`, `UNITS ATTACHED`), so the real text is unknown. A short plain
-    line that is none of the things gateways, proxies or an unknown path answer will do."""
-    if not line or len(line) > 200 or not line.isprintable() or _NOT_AN_ACK.search(line):
+    docs (`API ID(s) set!`, `UNITS ATTACHED`), so the real text is unknown. Every known
+    error text is refused first (the reader then states it as that error); only then may
+    a short plain line count, if it is none of the things gateways, proxies, rate
+    limiters, maintenance pages or an unknown path answer."""
+    if (
+        not line
+        or len(line) > 200
+        or not line.isprintable()
+        or error_from_text(200, line) is not None
+        or _NOT_AN_ACK.search(line)
+    ):
         raise NoProof(line)
 
 

@@ -10,6 +10,7 @@ tolerance), books that slot, and the caller sleeps once. A wait longer than the 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
@@ -17,6 +18,8 @@ from typing import Protocol, runtime_checkable
 from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import RateLimitedError
 from ._policies import RateLimit
+
+logger = logging.getLogger("sonoran_async")
 
 
 class Limiter(Protocol):
@@ -116,4 +119,50 @@ def too_long(bucket: str, wait: float) -> RateLimitedError:
     return RateLimitedError(
         f"rate budget {bucket!r}: the next slot is {wait:.1f}s away, past the wait allowed",
         retry_after=wait,
+    )
+
+
+class GuardedLimiter:
+    """Any other `Limiter`, whose failures become errors for the affected callers.
+
+    A shared limiter may fail in ways of its own (a malformed reply, a bug): whatever it
+    raises from `acquire` or `rate_limited` reaches the callers as RateLimitedError
+    (nothing was sent), never a dead lane or a hang. A failing `aclose` is logged.
+    """
+
+    def __init__(self, inner: Limiter) -> None:
+        self.inner = inner
+
+    def __repr__(self) -> str:
+        return repr(self.inner)
+
+    async def acquire(self, bucket: str, max_wait: float) -> float:
+        try:
+            return await self.inner.acquire(bucket, max_wait)
+        except RateLimitedError:
+            raise
+        except Exception as exc:
+            raise _failed(bucket, exc) from exc
+
+    async def rate_limited(self, bucket: str, retry_after: float) -> None:
+        try:
+            await self.inner.rate_limited(bucket, retry_after)
+        except RateLimitedError:
+            raise
+        except Exception as exc:
+            raise _failed(bucket, exc) from exc
+
+    async def aclose(self) -> None:
+        try:
+            await self.inner.aclose()
+        except Exception as exc:
+            logger.warning(
+                "rate budget: closing the limiter failed (%s: %s)", type(exc).__name__, exc
+            )
+
+
+def _failed(bucket: str, exc: Exception) -> RateLimitedError:
+    return RateLimitedError(
+        f"rate budget {bucket!r} failed ({type(exc).__name__}: {exc}); nothing was sent",
+        retry_after=None,
     )

@@ -104,7 +104,7 @@ class RedisRateLimit:
     ) -> None:
         try:
             import redis.asyncio as aioredis
-            from redis.exceptions import RedisError
+            from redis.exceptions import AuthenticationError, RedisError, ResponseError
         except ImportError as exc:
             raise ImportError(
                 "RedisRateLimit needs the redis package: pip install 'sonoran-async[redis]'"
@@ -135,6 +135,9 @@ class RedisRateLimit:
             OSError,
             TimeoutError,
         )
+        #: Redis answered, with an error (an ACL refusal, a wrong password): no outage.
+        self._said: tuple[type[BaseException], ...] = (ResponseError, AuthenticationError)
+        self._password = urlsplit(redis).password if isinstance(redis, str) else None
         self.per_second, self.burst = rate.per_second, rate.burst
         self._interval = round(_MICRO / rate.per_second)
         self._tolerance = (rate.burst - 1) * self._interval
@@ -182,7 +185,14 @@ class RedisRateLimit:
         if reply is None:
             assert self._local is not None
             return await self._local.acquire(bucket, max_wait)
-        granted, wait = int(reply[0]), max(int(reply[1]), 0) / _MICRO
+        try:
+            granted, wait = int(reply[0]), max(int(reply[1]), 0) / _MICRO
+        except (TypeError, ValueError, IndexError, KeyError):
+            raise RedisLimiterError(
+                f"the shared rate budget in Redis ({self._where}) answered "
+                f"{self._hide(repr(reply))[:80]} to its script, not {{granted, wait, now}}; "
+                "nothing was sent"
+            ) from None
         if not granted:
             raise too_long(bucket, wait)
         if wait > 0:
@@ -209,6 +219,11 @@ class RedisRateLimit:
         try:
             async with asyncio.timeout(self._timeout):
                 reply: list[Any] = await self._script(keys=[f"{self._key}:{bucket}"], args=args)
+        except self._said as exc:
+            raise RedisLimiterError(
+                f"the shared rate budget in Redis ({self._where}) refused: "
+                f"{self._hide(str(exc))[:200]} ({type(exc).__name__}); nothing was sent"
+            ) from None
         except self._trouble as exc:
             self._unreachable(exc)
             return None
@@ -217,12 +232,17 @@ class RedisRateLimit:
             logger.info("rate budget: Redis at %s answers again; back on it", self._where)
         return reply
 
+    def _hide(self, text: str) -> str:
+        """`text` without the URL's password (Redis never says it; a proxy might)."""
+        return text.replace(self._password, "***") if self._password else text
+
     def _unreachable(self, exc: BaseException) -> None:
-        what = type(exc).__name__
+        said = self._hide(str(exc))[:120]
+        what = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
         if self._local is None:
             raise RedisLimiterError(
                 f"the shared rate budget in Redis ({self._where}) could not be reached "
-                f"within {self._timeout:g}s ({what}); nothing was sent"
+                f"(timeout {self._timeout:g}s; {what}); nothing was sent"
             ) from exc
         if self._recheck_at is None:
             logger.warning(

@@ -87,31 +87,43 @@ class Sender:
         counters.batch_sizes[len(batch)] += 1
         counters.by_type[endpoint.request_type].batch_sizes[len(batch)] += 1
         self.in_flight += 1
-        if (
-            self._tokens is not None
-            and len(batch) > 1
-            and self.multi_object is not MultiObject.PER_ITEM
-        ):
+        if self._tokens is not None and len(batch) > 1:
             self._add_tokens(batch)
+        sent = False  # a request of this batch may have reached the server
         span = batch_started(endpoint, batch)  # OpenTelemetry, when configured
         try:
             request = self._wire.build(endpoint, batch.items)
+            sent = True
             reply = await self._delivery.send(endpoint, request, batch)
             reading = self._wire.read(endpoint, batch.requests, reply)
             unanswered = self._settle(batch, reading.outcomes)
             if unanswered:
-                await self._resolve_unanswered(batch, unanswered, reading.shape)
+                witness = next(o.witness for o in reading.outcomes if isinstance(o, Unanswered))
+                await self._resolve_unanswered(batch, unanswered, reading.shape, witness)
             elif reading.shape is Shape.LINES and len(batch) > 1:
                 self._learn(MultiObject.PER_ITEM)
         except SonoranError as exc:
-            batch.fail_all(exc)
+            batch.fail_all(self._delivery.scrub(exc))
         except asyncio.CancelledError:
             # Only aclose() cancels a send, once its deadline has passed.
             batch.fail_all(self._cut_off(batch))
             raise
         except Exception as exc:  # a bug must not leave callers waiting forever
-            logger.exception("%s: unexpected error while sending", endpoint.request_type)
-            batch.fail_all(ProtocolError(f"{type(exc).__name__}: {exc}"))
+            what = self._delivery.scrub(ProtocolError(f"{type(exc).__name__}: {exc}"))
+            logger.error("%s: unexpected error while sending: %s", endpoint.request_type, what)
+            if sent and endpoint.creates:  # its outcome is open: never a plain error
+                self._counters.outcome_unknown += sum(not i.future.done() for i in batch.items)
+                self._counters.by_type[endpoint.request_type].outcome_unknown += sum(
+                    not i.future.done() for i in batch.items
+                )
+                batch.fail_all(
+                    OutcomeUnknownError(
+                        f"{endpoint.request_type}: internal error after sending ({what}); "
+                        "it may have been applied, so it was not re-sent (check GET_CALLS)"
+                    )
+                )
+            else:
+                batch.fail_all(what)
         finally:
             self.in_flight -= 1
             batch.finish()
@@ -119,9 +131,8 @@ class Sender:
 
     def _add_tokens(self, batch: Batch) -> None:
         """Creates sharing a request carry a token, so GET_CALLS can tell which exist if
-        the reply cannot. A lone create goes exactly as its caller built it, and so do all
-        creates once the server has shown it answers each object on its own line (should
-        it ever answer ambiguously after all, the objects are matched on their fields)."""
+        the reply cannot (even after the server answered per object: it may not always).
+        A lone create goes exactly as its caller built it."""
         assert self._tokens is not None and self._token_key is not None
         for item in batch.items:
             if not item.token:
@@ -135,7 +146,7 @@ class Sender:
             if isinstance(outcome, Proven):
                 batch.resolve(item, outcome.value)
             elif isinstance(outcome, Refused):
-                error = outcome.error
+                error = self._delivery.scrub(outcome.error)
                 if isinstance(error, EndpointNotEnabledError) and not getattr(
                     error, "__notes__", None
                 ):
@@ -156,12 +167,19 @@ class Sender:
         if self.endpoint.creates:
             self._counters.outcome_unknown += count
             self._counters.by_type[name].outcome_unknown += count
-            return OutcomeUnknownError(
-                f"{name}: {why}; it may have been applied, so it was not re-sent (check GET_CALLS)"
+            return self._delivery.scrub(
+                OutcomeUnknownError(
+                    f"{name}: {why}; it may have been applied, so it was not re-sent "
+                    "(check GET_CALLS)"
+                )
             )
-        return ProtocolError(f"{name}: {why}; not confirmed (it may be retried)")
+        return self._delivery.scrub(
+            ProtocolError(f"{name}: {why}; not confirmed (it may be retried)")
+        )
 
-    async def _resolve_unanswered(self, batch: Batch, items: list[Item], shape: Shape) -> None:
+    async def _resolve_unanswered(
+        self, batch: Batch, items: list[Item], shape: Shape, witness: int | None = None
+    ) -> None:
         live = [item for item in items if not item.future.done()]
         if not self.endpoint.creates:
             # Idempotent: sending it again alone is safe and gets it its own answer.
@@ -181,7 +199,7 @@ class Sender:
         self._counters.reconciliations += 1
         self._counters.by_type[self.endpoint.request_type].reconciliations += 1
         reconciliation(len(items))
-        matches = await reconciler.find(self.endpoint, items)
+        matches = await reconciler.find(self.endpoint, items, witness)
         absent: list[Item] = []
         unknown: list[Item] = []
         for item, match in zip(items, matches, strict=True):

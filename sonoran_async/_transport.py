@@ -30,12 +30,6 @@ class Reply:
     rate_limit_reset: str | None = None
     x_rate_limit_reset: str | None = None
 
-    def without(self, secret: bytes) -> Reply:
-        """The same reply with `secret` (the API key, echoed by some servers) cut out."""
-        if secret and secret in self.body:
-            return attrs.evolve(self, body=self.body.replace(secret, b"***"))
-        return self
-
 
 class Transport(Protocol):
     async def post(self, path: str, body: bytes) -> Reply:
@@ -86,6 +80,27 @@ def _is_loopback(host: str) -> bool:
 
 
 _HEADERS = {"Content-Type": "application/json"}
+#: The largest reply read; above it the exchange fails (TransportError, request sent).
+DEFAULT_MAX_REPLY_BYTES = 16 << 20
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
+    """The body, or TransportError (the request was sent) once it passes `cap` bytes."""
+    length = resp.content_length
+    if length is not None and length > cap:
+        raise TransportError(f"the reply is over {cap} bytes ({length})", request_sent=True)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > cap:
+            raise TransportError(f"the reply is over {cap} bytes; not read", request_sent=True)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+#: Seconds to open a connection (TCP and TLS); at most a third of the total timeout.
+_CONNECT_TIMEOUT = 10.0
 
 
 class AiohttpTransport:
@@ -97,11 +112,18 @@ class AiohttpTransport:
         *,
         session: aiohttp.ClientSession | None = None,
         timeout: float | None = 30.0,
+        max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES,
     ) -> None:
+        if max_reply_bytes < 1:
+            raise ValueError("max_reply_bytes must be >= 1")
+        self._max_reply = max_reply_bytes
         self._base_url = check_base_url(base_url)
         self._session = session
         self._owns_session = session is None
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # Connecting (TCP, TLS, a pool slot) has its own, shorter timeout: a request whose
+        # connection never opened never left, so it may be retried whatever its type.
+        connect = min(_CONNECT_TIMEOUT, timeout / 3) if timeout else _CONNECT_TIMEOUT
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect)
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         # Created lazily so that the client may be constructed outside a running loop.
@@ -133,11 +155,13 @@ class AiohttpTransport:
             ) as resp:
                 return Reply(
                     resp.status,
-                    await resp.read(),
+                    await _read_capped(resp, self._max_reply),
                     resp.headers.get("Retry-After"),
                     resp.headers.get("RateLimit-Reset"),
                     resp.headers.get("X-RateLimit-Reset"),
                 )
+        except TransportError:
+            raise
         except aiohttp.ClientConnectorError as exc:
             # Includes connection refused, DNS failure and connect timeout: nothing sent.
             raise TransportError(

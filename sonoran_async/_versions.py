@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from ._clock import Clock
 from ._policies import RateLimit, V2Budgets
-from ._ratelimit import CommunityBound, Limiter, LocalLimiter
+from ._ratelimit import CommunityBound, GuardedLimiter, Limiter, LocalLimiter
 from ._transport import Transport
 from ._v2 import V2Wire
 from ._wire import V1Wire, Wire
 
 
+class HeldKey(Protocol):
+    """The API key in a holder whose repr hides it (no frame local shows the key)."""
+
+    value: str
+
+
 def wire_for(
     api_version: int,
     community_id: str,
-    api_key: str,
+    key: HeldKey,
     server_id: int,
     transport: Transport | None,
 ) -> Wire:
     if api_version == 1:
-        return V1Wire(community_id, api_key, server_id)
+        return V1Wire(community_id, key.value, server_id)
     if api_version != 2:
         raise ValueError(f"api_version must be 1 or 2, got {api_version!r}")
     if transport is not None and not callable(getattr(transport, "request", None)):
         raise TypeError("api_version=2 needs a transport with request(method, path, body, headers)")
-    return V2Wire(api_key, server_id)
+    return V2Wire(key.value, server_id)
 
 
 def limiter_for(
@@ -46,5 +52,4 @@ def limiter_for(
         return LocalLimiter(rate_limit, clock)
     if isinstance(rate_limit, CommunityBound):
         rate_limit.bind(community_id)
-    limiter: Limiter = rate_limit
-    return limiter
+    return GuardedLimiter(rate_limit)  # its failures fail callers, never a lane

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._enums import CallType
 from .._errors import SonoranError
 from .._policies import TOKEN_KEY
+from .._reconcile import Found, look_up_tokens
 from ._common import UsageError
 from ._journal import IN_DOUBT, REJECTED, RESEND, LineState, Outcome, Row
 from ._report import Tally
@@ -56,30 +57,29 @@ async def look_up(
     for server_id, lines in in_doubt.items():
         if stopping.is_set():
             break
-        try:
+
+        async def fetch(server_id: int | None = server_id) -> tuple[Any, ...]:
             snapshot = await client.get_calls(
                 server_id=server_id, call_type=CallType.EMERGENCY, closed_limit=1
             )
+            return snapshot.emergency_calls
+
+        try:  # absence is proven, never assumed: the client's shared rule
+            matches = await look_up_tokens(fetch, TOKEN_KEY, [rows[n].token for n in lines])
         except SonoranError as exc:
             console.print(
                 f"[yellow]could not look up {len(lines):,} lines in doubt on server "
                 f"{server_id} ({exc}); they are not sent again[/]"
             )
             continue
-        on_server: dict[str, list[int]] = defaultdict(list)
-        for call in snapshot.emergency_calls:
-            token = (call.meta_data or {}).get(TOKEN_KEY)
-            if token is not None:
-                on_server[str(token)].append(call.call_id)
-        for line in lines:
-            ids = on_server.get(rows[line].token, [])
-            if len(ids) == 1:
-                outcomes.append(Outcome(line, LineState.CREATED, ids[0]))
+        for line, match in zip(lines, matches, strict=True):
+            if isinstance(match, int):
+                outcomes.append(Outcome(line, LineState.CREATED, match))
                 tally.found += 1
-            elif not ids:
+            elif match is Found.ABSENT:
                 outcomes.append(Outcome(line, LineState.PENDING))
                 tally.absent += 1
             else:
-                reason = f"found {len(ids)} times on the server: {sorted(ids)}"
+                reason = "not proven on the server nor proven absent"
                 outcomes.append(Outcome(line, LineState.UNKNOWN, reason=reason))
     return outcomes

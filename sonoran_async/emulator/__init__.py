@@ -15,6 +15,7 @@ from ._app import CORE_KEY, create_app
 from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
 from ._server import Emulator
+from ._snapshots import SNAPSHOT_MODES, SnapshotMode
 from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MULTI_MODES",
     "PLANS",
     "SCRIPT_NAMES",
+    "SNAPSHOT_MODES",
     "CadState",
     "Emulator",
     "EmulatorCore",
@@ -30,5 +32,6 @@ __all__ = [
     "Faults",
     "Listener",
     "MultiMode",
+    "SnapshotMode",
     "create_app",
 ]

@@ -22,6 +22,7 @@ from ._envelope import DEFAULT_MAX_DEPTH, DEFAULT_MAX_STRING, EnvelopeError, Gat
 from ._faults import SCRIPT_NAMES, Faults
 from ._fields import ObjectError, WireObject
 from ._handlers import HANDLERS, JSON_TYPES, ROUTES
+from ._snapshots import SnapshotMode, check_snapshot_mode
 from ._state import DEFAULT_LOG_SIZE, CadState, EmulatorStats, Listener
 
 MultiMode = Literal["per_item", "first_only", "all_one_line", "all_then_400"]
@@ -58,6 +59,7 @@ class EmulatorSettings(TypedDict, total=False):
     max_depth: int
     max_string: int
     log_size: int
+    snapshot: SnapshotMode
 
 
 def check_multi(mode: object) -> None:
@@ -94,8 +96,10 @@ class EmulatorCore:
         max_depth: int = DEFAULT_MAX_DEPTH,
         max_string: int = DEFAULT_MAX_STRING,
         log_size: int = DEFAULT_LOG_SIZE,
+        snapshot: SnapshotMode = "faithful",
     ) -> None:
         check_multi(multi)
+        check_snapshot_mode(snapshot)
         if latency < 0:
             raise ValueError("latency must be >= 0")
         if max_body_bytes < 1 or max_depth < 2 or max_string < 1:
@@ -114,6 +118,7 @@ class EmulatorCore:
         self.max_depth = max_depth
         self.max_string = max_string
         self.state = CadState(log_size=log_size)
+        self.state.snapshot_mode = snapshot  # GET_CALLS pathologies (`_snapshots.py`)
         self.stats = EmulatorStats()
         self.script: list[str] = []
         self._bucket = _http.TokenBucket(rate_limit) if rate_limit is not None else None

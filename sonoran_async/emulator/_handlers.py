@@ -218,6 +218,7 @@ def get_calls(c: Community, o: WireObject) -> dict[str, list[WireObject]]:
         call_type=call_type,
         limit=limit,
         offset=offset,
+        now=c.now(),
     )
 
 

@@ -14,12 +14,17 @@ from typing import Any
 
 import attrs
 
+from ._changelog import ChangeLog
 from ._fields import NotFound, WireObject
+from ._snapshots import SnapshotMode, render
 
 Listener = Callable[[str, int, WireObject], None]
 
 #: Default ring sizes: enough to prove exactly-once over a long soak from the log.
 DEFAULT_LOG_SIZE = 100_000
+#: The change log's budget in bytes (its entries as JSON lines): about 70,000 typical
+#: changes; bigger objects push the oldest out sooner.
+DEFAULT_LOG_BYTES = 16 << 20
 DEFAULT_CLOSED_SIZE = 10_000
 DEFAULT_UNITS_SIZE = 10_000
 
@@ -48,7 +53,8 @@ class CadState:
     - `closed_calls`: closed dispatch calls, newest first (the newest `closed_size`).
     - `units`: API ID -> the unit's last reported location (the `units_size` most recently
       reported units).
-    - `log`: the newest `log_size` applied changes as (type, call id, object as received).
+    - `log`: the newest `log_size` applied changes as (type, call id, object as received),
+      within `log_bytes` bytes.
     """
 
     def __init__(
@@ -57,32 +63,44 @@ class CadState:
         log_size: int = DEFAULT_LOG_SIZE,
         closed_size: int = DEFAULT_CLOSED_SIZE,
         units_size: int = DEFAULT_UNITS_SIZE,
+        log_bytes: int = DEFAULT_LOG_BYTES,
     ) -> None:
-        if log_size < 1 or closed_size < 1 or units_size < 1:
+        if closed_size < 1 or units_size < 1:
             raise ValueError("log_size, closed_size and units_size must be >= 1")
         self.units_size = units_size
         self.emergency_calls: dict[int, WireObject] = {}
         self.dispatch_calls: dict[int, WireObject] = {}
         self.units: dict[str, WireObject] = {}
-        self._log: deque[tuple[str, int, WireObject]] = deque(maxlen=log_size)
+        self._log = ChangeLog(log_size, log_bytes)  # within `log_size` and `log_bytes`
         self.last_id = 0
         self._closed: deque[WireObject] = deque(maxlen=closed_size)  # oldest first
         self._server_of: dict[int, int] = {}  # live or closed call -> its server
         self._expiry: list[tuple[float, int]] = []  # (deadline, call id)
         #: Called with (type, call id, object as received) after every applied change.
         self.listeners: list[Listener] = []
+        #: How GET_CALLS shows the calls (`_snapshots.py`); "lagging" hides the newest
+        #: create for `replica_lag` seconds.
+        self.snapshot_mode: SnapshotMode = "faithful"
+        self.replica_lag = 0.01
+        self._newest: tuple[int, float] | None = None  # (call id, created at)
 
     @property
     def log(self) -> list[tuple[str, int, WireObject]]:
-        """The newest `log_size` applied changes, oldest first (a copy)."""
-        return list(self._log)
+        """The newest applied changes (at most `log_size`, within `log_bytes`), oldest
+        first, each object as received (a copy, decoded)."""
+        return self._log.entries()
+
+    @property
+    def log_bytes(self) -> int:
+        """Bytes the change log holds now (at most `log_bytes` and one chunk)."""
+        return self._log.bytes
 
     @property
     def closed_calls(self) -> list[WireObject]:
         return list(reversed(self._closed))
 
     def record(self, kind: str, call_id: int, obj: WireObject) -> None:
-        self._log.append((kind, call_id, obj))
+        self._log.append(kind, call_id, obj)
         for listener in self.listeners:
             listener(kind, call_id, obj)
 
@@ -101,6 +119,7 @@ class CadState:
     ) -> int:
         """File a new call (emergency or dispatch) under the next id; its id."""
         self.last_id = call_id = self.last_id + 1
+        self._newest = (call_id, now)
         record["callId"] = call_id
         calls[call_id] = record
         self._server_of[call_id] = server_id
@@ -171,9 +190,16 @@ class CadState:
                 self._server_of.pop(call_id, None)
 
     def snapshot(
-        self, server_id: int, *, every_server: bool, call_type: int, limit: int, offset: int
+        self,
+        server_id: int,
+        *,
+        every_server: bool,
+        call_type: int,
+        limit: int,
+        offset: int,
+        now: float = 0.0,
     ) -> dict[str, list[WireObject]]:
-        """The GET_CALLS reply for one query."""
+        """The GET_CALLS reply for one query, as `snapshot_mode` renders it."""
 
         def mine(calls: Any) -> list[WireObject]:
             if every_server:
@@ -191,4 +217,8 @@ class CadState:
                 closed_page = closed[max(0, end - limit) : end][::-1]
         if call_type != 0:
             emergency = mine(self.emergency_calls.values())
-        return {"activeCalls": active, "emergencyCalls": emergency, "closedCalls": closed_page}
+        document = {"activeCalls": active, "emergencyCalls": emergency, "closedCalls": closed_page}
+        hidden = None
+        if self._newest is not None and now - self._newest[1] < self.replica_lag:
+            hidden = self._newest[0]
+        return render(document, self.snapshot_mode, hidden)

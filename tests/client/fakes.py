@@ -17,7 +17,19 @@ from sonoran_async import Reply, TransportError
 
 #: How the fake answers one request: per-item lines, fewer lines than objects, one 400
 #: line for the envelope or for one object, a 503, a 429, a reset after applying, garbage.
-BEHAVIOURS = ("lines", "short", "envelope", "object400", "503", "429", "reset_after", "garbage")
+#: Also: every line naming the first object's id, and an error line as its whole answer.
+BEHAVIOURS = (
+    "lines",
+    "short",
+    "envelope",
+    "object400",
+    "503",
+    "429",
+    "reset_after",
+    "garbage",
+    "repeat_id",
+    "error_line",
+)
 
 
 class ScriptedServer:
@@ -56,9 +68,14 @@ class ScriptedServer:
             return Reply(429, b'{"message":"API rate limit exceeded"}', "0")
         if behaviour == "garbage":
             return Reply(200, b"\x00<html>oops</html>")
+        if behaviour == "error_line":
+            return Reply(200, b"API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY")
         if behaviour == "short":
             data = data[: max(1, len(data) // 2)]
         lines = [self._create(obj) for obj in data]
+        proofs = [line for line in lines if not line.startswith("ERROR")]
+        if behaviour == "repeat_id" and proofs:  # one object's id on every line
+            lines = [proofs[0]] * len(lines)
         if behaviour == "reset_after":
             raise TransportError("connection reset", request_sent=True)
         if len(envelope["data"]) == 1 and lines[0].startswith("ERROR"):

@@ -26,6 +26,7 @@ from sonoran_async import (
     OutcomeUnknownError,
     ProtocolError,
     RateLimitedError,
+    ReconcilePolicy,
     Reply,
     RetryPolicy,
     ServerNotFoundError,
@@ -384,3 +385,93 @@ async def test_get_calls_cancelled_before_close_leaves_no_unretrieved_exception(
     gc.collect()
     await asyncio.sleep(0)
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+# --- round three: error lines as acknowledgements, repeated ids, snapshots -----------------
+
+
+@pytest.mark.parametrize("kind", list(ACTIONS))
+@pytest.mark.parametrize(
+    "body",
+    [
+        "API IS NOT ENABLED FOR THIS COMMUNITY",
+        "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY",
+        "Missing editable dispatch fields",
+        "Too Many Requests",
+        "no healthy upstream",
+    ],
+)
+async def test_an_error_line_is_never_an_acknowledgement(
+    mocked: aioresponses, client: SonoranClient, kind: str, body: str
+) -> None:
+    mocked.post(url(kind), status=200, body=body)
+    with pytest.raises((ApiError, ProtocolError)):
+        await ACTIONS[kind](client)
+
+
+async def test_one_id_on_every_line_proves_no_caller(
+    mocked: aioresponses, client: SonoranClient
+) -> None:
+    mocked.post(url("call_911"), status=200, body="EMERGENCY CALL ADDED ID: 7\n" * 3)
+    outcomes = await asyncio.gather(
+        *(client.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, OutcomeUnknownError) for o in outcomes), outcomes
+    assert requests_to(mocked, "call_911") == 1
+
+
+class SnapshotServer:
+    """Applies every CALL_911 object and answers one line; GET_CALLS answers `shape`."""
+
+    def __init__(self, shape: str) -> None:
+        self.shape = shape
+        self.calls: list[dict[str, Any]] = []
+        self.creates = 0
+        self.lookups = 0
+
+    async def post(self, path: str, body: bytes) -> Reply:
+        envelope = orjson.loads(body)
+        await asyncio.sleep(0)
+        if envelope["type"] != "GET_CALLS":
+            self.creates += 1
+            for obj in envelope["data"]:
+                self.calls.append({**obj, "callId": len(self.calls) + 1})
+            return Reply(200, f"EMERGENCY CALL ADDED ID: {len(self.calls)}".encode())
+        self.lookups += 1
+        return Reply(200, orjson.dumps(self._snapshot()))
+
+    def _snapshot(self) -> dict[str, Any]:
+        if self.shape == "{}":
+            return {}
+        calls = [dict(call) for call in self.calls]
+        if self.shape == "meta_omitted":
+            for call in calls:
+                call.pop("metaData", None)
+        elif self.shape == "meta_string":
+            for call in calls:
+                call["metaData"] = orjson.dumps(call.get("metaData")).decode()
+        elif self.shape == "lagging_forever":  # the newest create never shows
+            calls = calls[:-1]
+        return {"activeCalls": [], "emergencyCalls": calls, "closedCalls": []}
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.parametrize("shape", ["{}", "meta_omitted", "meta_string", "lagging_forever"])
+async def test_a_snapshot_that_does_not_echo_or_lags_never_causes_a_resend(shape: str) -> None:
+    server = SnapshotServer(shape)
+    async with SonoranClient(
+        "c", KEY, transport=server, rate_limit=None, reconcile=ReconcilePolicy(recheck_after=0)
+    ) as cad:
+        outcomes = await asyncio.gather(
+            *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(3)),
+            return_exceptions=True,
+        )
+    assert server.creates == 1 and len(server.calls) == 3  # never re-sent
+    assert 1 <= server.lookups <= 3  # bounded
+    for outcome in outcomes:
+        assert isinstance(outcome, int | OutcomeUnknownError), outcome
+    if shape == "meta_string":  # tolerant of what servers send: the tokens are read
+        assert outcomes == [1, 2, 3]
