@@ -207,7 +207,7 @@ def _ratio_named(found: list[Row], prefix: str) -> Row | None:
 
 
 def targets(summarized: dict[str, list[Row]], found: list[Row]) -> list[Row]:
-    """Issue 6's performance targets, checked against the medians (asyncio loop)."""
+    """The performance targets, checked against the medians (asyncio loop)."""
     out: list[Row] = []
     big = _find(summarized["throughput"], loop="asyncio", kind="client", max_items=500)
     if big:
@@ -319,7 +319,7 @@ def markdown(results: dict[str, Any]) -> str:
     for r in results["ratios"]:
         lines.append(f"| {r['ratio']} | {show(r, '.2f', 'x')} |")
     if results["targets"]:
-        lines += ["", "| target (issue 6, medians) | this run | met |", "|---|---:|:---:|"]
+        lines += ["", "| performance target (medians) | this run | met |", "|---|---:|:---:|"]
         for t in results["targets"]:
             lines.append(f"| {t['target']} | {t['value']} | {'yes' if t['met'] else 'no'} |")
     return "\n".join(lines)

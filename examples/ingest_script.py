@@ -5,8 +5,9 @@
     SONORAN_COMMUNITY_ID=... SONORAN_API_KEY=... \\
         python examples/ingest_script.py calls.jsonl --url https://api.sonorancad.com
 
-One JSON object per line: ``{"caller": "...", "location": "...", "description": "...",
-"isEmergency": true, "serverId": 1}`` (``caller`` and ``location`` required).
+One JSON object per line, read exactly as ``sonoran-async ingest`` reads it (the same
+code): the CALL_911 ``data`` object with its camelCase keys, ``caller`` and ``location``
+required, ``metaData`` kept, an unknown key refused (``sonoran-async ingest --help``).
 
 Every line ends in exactly one of three outcomes:
 
@@ -16,30 +17,29 @@ Every line ends in exactly one of three outcomes:
 - ``unknown``: the call may or may not exist (the request left and no proof came back):
   look it up before sending it again, never re-send it blindly.
 
-Exit status: 0 when every line was created, 1 otherwise.
+Exit status: 0 when every line was created, 1 otherwise, 2 when the file cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from sonoran_async import (
     BatchPolicy,
-    Call911,
     OutcomeUnknownError,
     RateLimit,
     SonoranClient,
     SonoranError,
 )
+from sonoran_async.cli import LineError, parse_line, read_lines
 from sonoran_async.emulator import Emulator
 
 #: Used when no file is given: two good calls, one caught before sending, one the server refuses.
@@ -51,6 +51,7 @@ SAMPLE_LINES = [
 ]
 
 Status = Literal["created", "refused", "unknown"]
+Chunks = AsyncIterable[list[tuple[int, bytes]]]  # (line number, line), as `read_lines` gives
 
 
 @dataclass(frozen=True)
@@ -60,31 +61,22 @@ class Outcome:
     detail: str  # the call id when created, else why
 
 
-def parse_line(text: str) -> Call911:
-    """One line to a request; a `ValueError` (bad JSON or a `ValidationError`) if it can't be."""
-    row: Any = json.loads(text)
-    if not isinstance(row, dict):
-        raise ValueError("not a JSON object")
-    return Call911(
-        caller=row.get("caller", ""),
-        location=row.get("location", ""),
-        description=row.get("description", ""),
-        is_emergency=row.get("isEmergency", True),
-        server_id=row.get("serverId"),
-    )
+async def sample_chunks(lines: Sequence[str]) -> AsyncIterator[list[tuple[int, bytes]]]:
+    yield [(number, text.encode()) for number, text in enumerate(lines, start=1)]
 
 
-async def ingest(cad: SonoranClient, lines: Iterable[str]) -> list[Outcome]:
+async def ingest(cad: SonoranClient, chunks: Chunks) -> list[Outcome]:
     """Queue every line with `submit` (batched by the client), then read each one's outcome."""
     outcomes: list[Outcome] = []
     queued: list[tuple[int, asyncio.Future[int]]] = []
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
-        try:
-            queued.append((number, await cad.submit(parse_line(text))))
-        except ValueError as exc:  # bad JSON or a ValidationError: nothing was sent
-            outcomes.append(Outcome(number, "refused", f"invalid: {exc}"))
+    async for lines in chunks:
+        for number, raw in lines:
+            if not raw.strip():
+                continue
+            try:  # the command line's own parser: unknown keys refused, metaData kept
+                queued.append((number, await cad.submit(parse_line(raw))))
+            except LineError as exc:  # not a valid CALL_911 object: nothing was sent
+                outcomes.append(Outcome(number, "refused", f"invalid: {exc}"))
     for number, future in queued:
         try:
             call_id = await future
@@ -104,14 +96,14 @@ def report(outcomes: Sequence[Outcome]) -> str:
     return "\n".join([*lines, summary])
 
 
-async def run(lines: list[str], url: str | None) -> list[Outcome]:
+async def run(file: Path | None, url: str | None) -> list[Outcome]:
     batch = BatchPolicy(max_items=100)
     if url is None:
         async with (
             Emulator() as emulator,
             SonoranClient("demo", "demo-key", base_url=emulator.url, batch=batch) as cad,
         ):
-            return await ingest(cad, lines)
+            return await ingest(cad, chunks(file))
     community_id = os.environ["SONORAN_COMMUNITY_ID"]
     api_key = os.environ["SONORAN_API_KEY"]
     # Sonoran asks for about one request per second: with 100 objects per request,
@@ -120,7 +112,11 @@ async def run(lines: list[str], url: str | None) -> list[Outcome]:
     async with SonoranClient(
         community_id, api_key, base_url=url, batch=batch, rate_limit=limit
     ) as cad:
-        return await ingest(cad, lines)
+        return await ingest(cad, chunks(file))
+
+
+def chunks(file: Path | None) -> Chunks:
+    return sample_chunks(SAMPLE_LINES) if file is None else read_lines(file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,8 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.url and not {"SONORAN_COMMUNITY_ID", "SONORAN_API_KEY"} <= os.environ.keys():
         parser.error("--url needs SONORAN_COMMUNITY_ID and SONORAN_API_KEY in the environment")
-    lines = args.file.read_text().splitlines() if args.file else SAMPLE_LINES
-    outcomes = asyncio.run(run(lines, args.url))
+    if args.file is not None:
+        try:
+            args.file.open("rb").close()
+        except OSError as exc:  # one line, not a traceback
+            print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    outcomes = asyncio.run(run(args.file, args.url))
     print(report(outcomes))
     return 0 if all(outcome.status == "created" for outcome in outcomes) else 1
 

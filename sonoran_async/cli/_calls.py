@@ -11,11 +11,12 @@ from ._common import (
     EXIT_FAILED,
     EXIT_OK,
     connect,
+    positive_int,
     rate_limit_from,
     target_label,
     usage_error,
 )
-from ._observe import library_logs, log_error
+from ._observe import library_logs, log_error, stderr_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 NEEDS = ("rich",)  # modules of the [cli] extra this command imports
 
 _CALL_TYPES = {"all": 100, "dispatch": 0, "emergency": 1}
+#: Rows each table of active calls shows by default (`--limit`).
+DEFAULT_LIMIT = 50
 
 
 def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -42,6 +45,14 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="which calls: all (default), dispatch or emergency",
     )
     calls.add_argument(
+        "--limit",
+        type=positive_int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"rows per table of active calls, newest first (default: {DEFAULT_LIMIT}); a "
+        "last line says how many more there are",
+    )
+    calls.add_argument(
         "--closed-limit",
         type=int,
         default=10,
@@ -54,7 +65,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with library_logs(args, None):  # --log-format json
+    # Retry warnings as `ingest` shows them, or JSON lines (--log-format json).
+    with library_logs(args, stderr_console(args)):
         return asyncio.run(run_calls(args))
 
 
@@ -115,8 +127,16 @@ async def seed_emulator(client: SonoranClient) -> None:
     await client.close_call(ids[2])
 
 
-def render_calls(snapshot: CallsSnapshot, console: Console, call_type: int) -> None:
+def render_calls(
+    snapshot: CallsSnapshot, console: Console, call_type: int, limit: int = DEFAULT_LIMIT
+) -> None:
+    """The snapshot's tables; each table of active calls shows its newest `limit` rows
+    and a line for the rest (closed calls are paged by the request itself)."""
     from rich.table import Table
+
+    def more(shown: int, total: int) -> None:
+        if total > shown:
+            console.print(f"... {total - shown:,} more (--limit {total} shows them all)")
 
     def dispatch_table(title: str, calls: Sequence[DispatchCall]) -> Table:
         table = Table(title=title, title_justify="left", expand=False)
@@ -137,17 +157,16 @@ def render_calls(snapshot: CallsSnapshot, console: Console, call_type: int) -> N
             )
         return table
 
+    active = sorted(snapshot.active_calls, key=lambda c: c.call_id, reverse=True)
+    emergency = sorted(snapshot.emergency_calls, key=lambda c: c.call_id, reverse=True)
     if call_type != 1:
-        console.print(
-            dispatch_table(
-                f"Active dispatch calls ({len(snapshot.active_calls)})", snapshot.active_calls
-            )
-        )
+        console.print(dispatch_table(f"Active dispatch calls ({len(active)})", active[:limit]))
+        more(min(limit, len(active)), len(active))
     if call_type != 0:
-        table = Table(title=f"911 calls ({len(snapshot.emergency_calls)})", title_justify="left")
+        table = Table(title=f"911 calls ({len(emergency)})", title_justify="left")
         for name in ("ID", "Kind", "Caller", "Location", "Description"):
             table.add_column(name, justify="right" if name == "ID" else "left")
-        for call in snapshot.emergency_calls:
+        for call in emergency[:limit]:
             table.add_row(
                 str(call.call_id),
                 "EMERGENCY" if call.is_emergency else "civil",
@@ -156,6 +175,7 @@ def render_calls(snapshot: CallsSnapshot, console: Console, call_type: int) -> N
                 call.description,
             )
         console.print(table)
+        more(min(limit, len(emergency)), len(emergency))
     if call_type != 1:
         console.print(
             dispatch_table(f"Closed calls ({len(snapshot.closed_calls)})", snapshot.closed_calls)
@@ -184,7 +204,7 @@ async def run_calls(args: argparse.Namespace) -> int:
                 call_type=CallType(call_type),
             )
             console.print(f"[dim]GET_CALLS from {target_label(args, emulator)}[/]")
-            render_calls(snapshot, console, call_type)
+            render_calls(snapshot, console, call_type, args.limit)
     except ValidationError as exc:
         raise usage_error(exc) from None
     except SonoranError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -83,6 +84,13 @@ def connection_options() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="server id used for every object that does not name one (default: 1)",
+    )
+    group.add_argument(
+        "--api-version",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="Sonoran's API to speak: 1 (default) or 2, the v2 REST API",
     )
     return parser
 
@@ -185,6 +193,10 @@ async def connect(
     emulator: Emulator | None = None
     url = args.url
     async with contextlib.AsyncExitStack() as stack:
+        if url is None and args.api_version == 2 and not _emulator_serves_v2():
+            from ..emulator._app import NO_V2
+
+            raise UsageError(f"--api-version 2: {NO_V2} (the built-in emulator's v2 routes)")
         if url is None:
             server_ids = sorted({1, args.server_id})
             emulator = await stack.enter_async_context(
@@ -197,14 +209,23 @@ async def connect(
                 api_key,
                 base_url=url,
                 server_id=args.server_id,
+                api_version=args.api_version,
                 batch=batch,
                 rate_limit=rate_limit,
                 close_timeout=close_timeout,
             )
         except ValueError as exc:  # a bad URL; the message never holds the key
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc).replace("base_url", "--url")) from None
         await stack.enter_async_context(client)
         yield client, emulator
+
+
+def _emulator_serves_v2() -> bool:
+    try:  # what the emulator imports for its v2 routes (the [emulator] extra)
+        importlib.import_module("sonoran_async.emulator._v2")
+    except ImportError:
+        return False
+    return True
 
 
 def target_label(args: argparse.Namespace, emulator: Emulator | None) -> str:

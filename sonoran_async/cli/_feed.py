@@ -12,7 +12,7 @@ from typing import Final
 
 from .._errors import SonoranError
 from .._models import Call911
-from ._journal import LineState, Outcome, Row
+from ._journal import JournalError, LineState, Outcome, Row
 from ._lines import LineError, parse_line, read_lines
 from ._recorder import Recorder, line_digest
 from ._report import Tally
@@ -65,7 +65,12 @@ class Feeder:
                     break
                 chunk, marks = self._prepare(lines, rows, check_lines=source is None)
                 if journal is not None and marks:
-                    await journal.mark_sent(marks)
+                    try:
+                        await journal.mark_sent(marks)
+                    except JournalError:
+                        for number, raw, _ in chunk:  # never handed over
+                            self._recorder.settle(Outcome(number, LineState.PENDING), raw)
+                        raise
                 await ready.put(chunk)
         except asyncio.CancelledError:
             raise  # the consumer is gone: nobody to tell

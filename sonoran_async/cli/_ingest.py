@@ -19,14 +19,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-
 from .._policies import BatchPolicy
 from ._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    UsageError,
     connect,
     credentials,
     non_negative_float,
@@ -35,20 +32,21 @@ from ._common import (
     target_label,
 )
 from ._feed import Feeder
-from ._journal import Journal, JournalMismatch
+from ._journal import JOURNAL_HELP, Journal, JournalError, JournalMismatch, Source
 from ._lines import SCHEMA_HELP, input_facts
+from ._lock import JournalBusy
 from ._observe import library_logs, metrics_served, stderr_console
-from ._recorder import Recorder, RejectsWriter, default_rejects_path
+from ._progress import IngestProgress
+from ._recorder import Recorder, RejectsWriter, is_fatal, reason_of
 from ._report import (
     Tally,
     json_line,
-    make_progress,
-    refresh_progress,
     report_rate_limits,
     summary,
     summary_table,
 )
 from ._resume import look_up
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,7 +66,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="send the 911 calls of a JSONL file (one Call911 object per line)",
         description="Send the 911 calls of a JSONL file, batched, under a request budget; "
         "an interrupted run resumes where it stopped.",
-        epilog=SCHEMA_HELP,
+        epilog=SCHEMA_HELP + "\n" + JOURNAL_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest.add_argument(
@@ -100,8 +98,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     journal.add_argument(
         "--journal",
         metavar="PATH",
-        help="the SQLite journal (default: FILE.journal next to the input; for stdin, none "
-        "unless given)",
+        help="the SQLite journal (default with --url: FILE.journal next to the input; for "
+        "stdin, or without --url, none unless given)",
     )
     journal.add_argument("--no-journal", action="store_true", help="keep no journal")
     journal.add_argument(
@@ -133,27 +131,6 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(Ingest(args, console).main())
 
 
-@attrs.define
-class Settings:
-    source: Path | None  # None: standard input
-    journal: Path | None
-    rejects: Path
-
-    @classmethod
-    def of(cls, args: argparse.Namespace) -> Settings:
-        source = None if args.file == "-" else Path(args.file)
-        name = Path("stdin.jsonl") if source is None else source
-        rejects = Path(args.rejects) if args.rejects else default_rejects_path(name)
-        journal: Path | None = None
-        if args.journal and args.no_journal:
-            raise UsageError("--journal and --no-journal contradict each other")
-        if args.journal:
-            journal = Path(args.journal)
-        elif source is not None and not args.no_journal:
-            journal = source.with_name(source.name + ".journal")
-        return cls(source, journal, rejects)
-
-
 class Ingest:
     """One run of the command: journal, look-ups, reading, signals, summary."""
 
@@ -169,6 +146,7 @@ class Ingest:
         self._work: asyncio.Task[int] | None = None
         self._client: SonoranClient | None = None
         self._closing: asyncio.Task[None] | None = None
+        self.stopped_by: str | None = None  # why the run stopped early (fatal, journal)
 
     # --- signals -------------------------------------------------------------------------
 
@@ -229,14 +207,15 @@ class Ingest:
         rejects = RejectsWriter(settings.rejects)
         rejects.check_writable()
         total: int | None = None
-        source_id = "stdin"
+        source = Source(None)
         if settings.source is not None:
             try:
                 facts = await asyncio.to_thread(input_facts, settings.source)
             except OSError as exc:
                 self._error(f"cannot read {settings.source}: {exc.strerror or exc}")
                 return EXIT_USAGE
-            total, source_id = facts.lines, f"sha256:{facts.sha256}"
+            total = facts.lines
+            source = Source(settings.source, facts.sha256, facts.size)
         batch = BatchPolicy(
             max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
         )
@@ -249,46 +228,46 @@ class Ingest:
             self._client = client
             journal = None
             if settings.journal is not None:
-                journal = await self._open_journal(settings.journal, source_id)
-                if journal is None:
-                    return EXIT_USAGE
-            recorder = Recorder(self.tally, rejects, journal)
+                opened = await self._open_journal(settings.journal, source)
+                if isinstance(opened, int):
+                    return opened
+                journal = opened
+            counts = None
+            recorder = Recorder(self.tally, rejects, journal, self._stop)
             recorder.start()
             started = time.perf_counter()
             try:
-                async with self._display(client, settings.source, total):
-                    if journal is not None:
-                        rows = await journal.rows()
-                        found = await look_up(
-                            client, rows, self.tally, self.console, self._stopping
-                        )
-                        await journal.record(found)
-                        rows.update({o.line: rows[o.line]._replace(state=o.state) for o in found})
-                    else:
-                        rows = {}
-                    if not rows:
-                        rejects.discard_old()
-                    feeder = Feeder(
-                        client.submit,
-                        recorder,
-                        self.tally,
-                        self._stopping,
-                        force=args.force,
-                        retry_rejected=args.retry_rejected,
-                        default_server=args.server_id,
-                    )
-                    await feeder.feed(settings.source, rows)
-                    await client.flush()  # a signal now still stops what is queued
-                    await self._closed()
-            finally:
-                await self._closed()
-                await recorder.finish()
-                counts = None
+                progress = IngestProgress(
+                    self.console,
+                    self.tally,
+                    name=settings.source.name if settings.source else "stdin",
+                    total=total,
+                    max_items=args.max_items,
+                    rate=args.rate_limit or None,
+                    enabled=not (args.no_progress or args.json),
+                )
+                async with progress, self._reporting(client):
+                    try:
+                        await self._send(client, journal, recorder, rejects, settings.source)
+                    except JournalError as exc:
+                        self._stop(exc)
+                    finally:
+                        await self._closed()
+                        await recorder.finish()
                 if journal is not None:
-                    counts = {state.value: n for state, n in (await journal.counts()).items()}
-                    await journal.close()
+                    counts = {s.value: n for s, n in (await journal.counts()).items()}
+            except JournalError as exc:
+                self._stop(exc)
+            finally:
+                if journal is not None:
+                    try:
+                        await journal.close()
+                    except JournalError as exc:
+                        self._stop(exc)
             self.tally.elapsed = time.perf_counter() - started
             code = self._exit_code()
+            if self.stopped_by is not None:
+                self._error(self.stopped_by)
             data = summary(
                 self.tally,
                 client,
@@ -296,6 +275,7 @@ class Ingest:
                 journal_path=settings.journal,
                 rejects_path=settings.rejects if rejects.written else None,
                 interrupted=self.interrupted.name if self.interrupted else None,
+                stopped_by=self.stopped_by,
                 exit_code=code,
             )
             if args.json:
@@ -307,51 +287,93 @@ class Ingest:
                 (self._summary_to or Console()).print(summary_table(data, title))
         return code
 
+    async def _send(
+        self,
+        client: SonoranClient,
+        journal: Journal | None,
+        recorder: Recorder,
+        rejects: RejectsWriter,
+        source: Path | None,
+    ) -> None:
+        """Look up the lines in doubt, then feed the input to the client and flush."""
+        args = self.args
+        rows = {}
+        if journal is not None:
+            if journal.appended:
+                self.console.print(
+                    f"the input grew by {journal.appended:,} bytes since the last run: resuming "
+                    "it, then sending the new lines",
+                    markup=False,
+                )
+            rows = await journal.rows()
+            found = await look_up(client, rows, self.tally, self.console, self._stopping)
+            await journal.record(found)
+            rows.update({o.line: rows[o.line]._replace(state=o.state) for o in found})
+        if not rows:
+            rejects.discard_old()
+        feeder = Feeder(
+            client.submit,
+            recorder,
+            self.tally,
+            self._stopping,
+            force=args.force,
+            retry_rejected=args.retry_rejected,
+            default_server=args.server_id,
+        )
+        await feeder.feed(source, rows)
+        await client.flush()  # a signal now still stops what is queued
+
+    def _stop(self, cause: BaseException) -> None:
+        """Stop early, once, for `cause`: a fatal reply, or a journal that failed. Nothing
+        more is sent; what is queued stays pending."""
+        if self.stopped_by is not None:
+            return
+        if is_fatal(cause):
+            self.stopped_by = (
+                f"the server answered {reason_of(cause)!r} (a problem of the key, the community "
+                "or the API, not of the lines): stopped; the lines not created stay pending, "
+                "and the next run sends them"
+            )
+        else:
+            self.stopped_by = f"{cause}; stopped (lines in doubt are looked up next run)"
+        self._stopping.set()
+        self._close_client(flush=False)
+
     def _error(self, message: str) -> None:
-        self.console.print(f"[red]error:[/] {message}")
+        """One line on stderr, never wrapped (a log collector keeps it whole)."""
+        from rich.markup import escape
+
+        self.console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
 
     def _exit_code(self) -> int:
         if self.interrupted is not None:
             return 128 + self.interrupted
-        if self.tally.not_created or self.tally.kept:
+        if self.tally.not_created or self.tally.kept or self.stopped_by is not None:
             return EXIT_FAILED
         return EXIT_OK
 
-    async def _open_journal(self, path: Path, source_id: str) -> Journal | None:
+    async def _open_journal(self, path: Path, source: Source) -> Journal | int:
+        """The journal, or the exit code after a one-line error: 2 if another run holds
+        it or it was made for another input or server, 1 if it cannot be used."""
         community_id, _ = credentials(self.args)
         target = f"{self.args.url or 'built-in emulator'} community {community_id}"
         try:
-            return await Journal.open(path, source=source_id, target=target, force=self.args.force)
-        except JournalMismatch as exc:
+            return await Journal.open(path, source=source, target=target, force=self.args.force)
+        except (JournalBusy, JournalMismatch) as exc:
             self._error(f"journal {path}: {exc}")
-        except Exception as exc:  # not a SQLite file, unwritable directory...
-            self._error(f"journal {path}: {type(exc).__name__}: {exc}")
-        return None
+            return EXIT_USAGE
+        except JournalError as exc:
+            self._error(str(exc))
+        except OSError as exc:  # the lock file: an unwritable directory...
+            self._error(f"journal {path}: {exc.strerror or exc}")
+        return EXIT_FAILED
 
     @contextlib.asynccontextmanager
-    async def _display(
-        self, client: SonoranClient, source: Path | None, total: int | None
-    ) -> AsyncIterator[None]:
-        args = self.args
-        with make_progress(
-            self.console, disable=args.no_progress or args.json or args.log_format == "json"
-        ) as progress:
-            name = source.name if source else "stdin"
-            task = progress.add_task(name, total=total, eta="?", created=0, refused=0, unknown=0)
-            refresh = refresh_progress(
-                progress,
-                task,
-                self.tally,
-                total=total,
-                max_items=args.max_items,
-                rate=args.rate_limit or None,
-            )
-            side = [
-                asyncio.create_task(report_rate_limits(client, self.console)),
-                asyncio.create_task(refresh),
-            ]
-            try:
-                yield
-            finally:
-                for side_task in side:
-                    side_task.cancel()
+    async def _reporting(self, client: SonoranClient) -> AsyncIterator[None]:
+        """The 429s waited out, in one line every few seconds while the block runs."""
+        side = asyncio.create_task(report_rate_limits(client, self.console))
+        try:
+            yield
+        finally:
+            side.cancel()
+            await asyncio.gather(side, return_exceptions=True)

@@ -10,18 +10,45 @@ transaction each. SQLite runs in aiosqlite's thread; the event loop never waits 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import secrets
-from collections.abc import Iterable, Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, NamedTuple, Self
 
+import attrs
 import orjson
+
+from ._lines import prefix_sha256
+from ._lock import JournalLock
 
 if TYPE_CHECKING:
     import aiosqlite
 
 _FORMAT: Final = "1"
+
+#: Seconds between two commits of outcomes (a killed run looks up those not committed).
+COMMIT_EVERY: Final = 0.25
+
+JOURNAL_HELP: Final = f"""\
+journal and resume:
+  With --url, every line's state (sent, created with its id, refused, invalid, unknown,
+  failed, pending) is kept in a SQLite journal, FILE.journal by default. A line is
+  marked sent, in a commit synced to disk, before it is handed to the client; outcomes
+  are committed every {COMMIT_EVERY:g} s. Run the same command again to continue: created
+  lines are skipped; lines whose outcome is unknown are looked up on the server first
+  (by the token the run put in their metaData) and re-sent only when proven absent;
+  refused and invalid lines are not re-sent unless --retry-rejected. Lines added
+  at the end of the file since the last run are sent too; any other change to the input
+  is refused unless --force. One run at a time per journal: another one is refused
+  (exit 2, naming the holder's pid, host and start time); the lock dies with its process,
+  so a run after a crash resumes. A fatal reply (invalid key, API not enabled, community
+  not found) stops the run at once; the lines not created stay pending for the next run.
+  With FILE = -, or without --url (the built-in emulator is new each run), there is a
+  journal only with --journal; --no-journal keeps none.
+"""
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,56 +98,90 @@ class JournalMismatch(Exception):
     """The journal was made for another input or another server (exit 2 unless --force)."""
 
 
-class Journal:
-    """One ingest input's journal. Open with `await Journal.open(path, ...)`."""
+class JournalError(Exception):
+    """The journal cannot be read or written (corrupt, disk full...); one line of cause."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path, run_id: str) -> None:
+
+@contextlib.contextmanager
+def _failures(path: Path) -> Iterator[None]:
+    """Any failure of SQLite or of the journal's content, as a JournalError."""
+    try:
+        yield
+    except (sqlite3.Error, OSError, ValueError, KeyError, TypeError) as exc:
+        cause = f"{type(exc).__name__}: {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise JournalError(f"journal {path}: {cause}") from exc
+
+
+@attrs.frozen
+class Source:
+    """What the journal is for: a file (its content's size and hash) or standard input."""
+
+    path: Path | None  # None: standard input
+    sha256: str = ""
+    size: int = 0
+
+    @property
+    def id(self) -> str:
+        return "stdin" if self.path is None else f"sha256:{self.sha256}"
+
+
+class Journal:
+    """One ingest input's journal. Open with `await Journal.open(path, ...)`; `close()`
+    always (it releases the connection's thread and the lock)."""
+
+    def __init__(self, db: aiosqlite.Connection, lock: JournalLock, path: Path, run_id: str):
         self._db = db
+        self._lock = lock
         self.path = path
         self.run_id = run_id  # prefix of every token this journal hands out
+        self.appended = 0  # bytes the input grew by since the journal's last run
         self._writing = asyncio.Lock()  # one transaction at a time (two tasks write)
 
     @classmethod
-    async def open(cls, path: Path, *, source: str, target: str, force: bool) -> Self:
-        """Open or create; `source` identifies the input (its hash, or "stdin"),
-        `target` the server. A journal made for others raises JournalMismatch."""
+    async def open(cls, path: Path, *, source: Source, target: str, force: bool) -> Self:
+        """Lock, then open or create; `target` names the server. JournalBusy if another
+        process holds it, JournalMismatch if it was made for another input or server,
+        JournalError if it cannot be used. An input that only grew resumes."""
         import aiosqlite  # the [cli] extra; imported here so that --help works without it
 
-        db = await aiosqlite.connect(path)
+        lock = JournalLock.acquire(path)
+        db: aiosqlite.Connection | None = None
         try:
-            # FULL: a commit survives power loss too, so a line marked `sent` stays so.
-            await db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + _SCHEMA)
-            found = await db.execute_fetchall("SELECT key, value FROM meta")
-            meta: dict[str, str] = {key: value for key, value in found}
-            if not meta:
-                meta = {
-                    "format": _FORMAT,
-                    "source": source,
-                    "target": target,
-                    "run_id": secrets.token_hex(6),
-                }
-                await db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-                await db.commit()
-            elif not force:
-                _check(meta, source=source, target=target)
-            else:
-                await db.executemany(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                    (("source", source), ("target", target)),
+            with _failures(path):
+                db = await aiosqlite.connect(path)
+                # FULL: a commit survives power loss too, so a line marked `sent` stays so.
+                await db.executescript(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + _SCHEMA
                 )
+                found = await db.execute_fetchall("SELECT key, value FROM meta")
+                meta: dict[str, str] = {key: value for key, value in found}
+                update = {"source": source.id, "size": str(source.size), "target": target}
+                appended = 0
+                if not meta:
+                    update |= {"format": _FORMAT, "run_id": secrets.token_hex(6)}
+                elif not force:
+                    appended = await _check(meta, source=source, target=target)
+                await db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", update.items())
                 await db.commit()
+                journal = cls(db, lock, path, (meta | update)["run_id"])
+            journal.appended = appended
+            return journal
         except BaseException:
-            await db.close()
+            if db is not None:
+                await db.close()
+            lock.release()
             raise
-        return cls(db, path, meta["run_id"])
 
     def token(self, line: int) -> str:
         return f"{self.run_id}-{line}"
 
     async def rows(self) -> dict[int, Row]:
         """Every recorded line (a journal holds one row per line read, ~100 bytes each)."""
-        found = await self._db.execute_fetchall("SELECT line, state, server_id, digest FROM lines")
-        return {r[0]: Row(LineState(r[1]), self.token(r[0]), r[2], r[3]) for r in found}
+        with _failures(self.path):
+            found = await self._db.execute_fetchall(
+                "SELECT line, state, server_id, digest FROM lines"
+            )
+            return {r[0]: Row(LineState(r[1]), self.token(r[0]), r[2], r[3]) for r in found}
 
     # Rows go to SQLite as one JSON array per statement, expanded by json_each: one
     # parameter to bind instead of one per row, so the statement runs in C without
@@ -133,14 +194,19 @@ class Journal:
         need not be: a lost one leaves its line `sent`, looked up on resume."""
         db = self._db
         async with self._writing:
-            await db.execute("PRAGMA synchronous=FULL")
-            await db.execute(
-                "INSERT OR REPLACE INTO lines (line, state, server_id, digest) "
-                "SELECT value ->> 0, 'sent', value ->> 1, value ->> 2 FROM json_each(?)",
-                (orjson.dumps(list(lines)),),
-            )
-            await db.commit()
-            await db.execute("PRAGMA synchronous=NORMAL")
+            with _failures(self.path):
+                await self._mark_sent(db, orjson.dumps(list(lines)))
+
+    @staticmethod
+    async def _mark_sent(db: aiosqlite.Connection, lines: bytes) -> None:
+        await db.execute("PRAGMA synchronous=FULL")
+        await db.execute(
+            "INSERT OR REPLACE INTO lines (line, state, server_id, digest) "
+            "SELECT value ->> 0, 'sent', value ->> 1, value ->> 2 FROM json_each(?)",
+            (lines,),
+        )
+        await db.commit()
+        await db.execute("PRAGMA synchronous=NORMAL")
 
     async def record(
         self, outcomes: Iterable[Outcome], digests: Mapping[int, str] | None = None
@@ -150,7 +216,8 @@ class Journal:
         digests = digests or {}
         rows = [(o.line, o.state, o.call_id, o.reason, digests.get(o.line, "")) for o in outcomes]
         async with self._writing:
-            await self._write_outcomes(orjson.dumps(rows))
+            with _failures(self.path):
+                await self._write_outcomes(orjson.dumps(rows))
 
     async def _write_outcomes(self, rows: bytes) -> None:
         await self._db.execute(
@@ -164,24 +231,48 @@ class Journal:
         await self._db.commit()
 
     async def counts(self) -> dict[LineState, int]:
-        found = await self._db.execute_fetchall("SELECT state, count(*) FROM lines GROUP BY state")
-        counts = dict.fromkeys(LineState, 0)
-        counts.update({LineState(state): n for state, n in found})
-        return counts
+        with _failures(self.path):
+            found = await self._db.execute_fetchall(
+                "SELECT state, count(*) FROM lines GROUP BY state"
+            )
+            counts = dict.fromkeys(LineState, 0)
+            counts.update({LineState(state): n for state, n in found})
+            return counts
 
     async def close(self) -> None:
-        await self._db.close()
+        """Close the connection (its thread) and release the lock, whatever fails."""
+        try:
+            with _failures(self.path):
+                await self._db.close()
+        finally:
+            self._lock.release()
 
 
-def _check(meta: Mapping[str, str], *, source: str, target: str) -> None:
+async def _check(meta: Mapping[str, str], *, source: Source, target: str) -> int:
+    """Raise JournalMismatch unless the journal fits; the bytes the input grew by."""
     if meta.get("format") != _FORMAT:
         raise JournalMismatch(f"journal format {meta.get('format')!r} is not {_FORMAT!r}")
-    if meta["source"] != source and "stdin" not in (meta["source"], source):
-        raise JournalMismatch(
-            "the input changed since the journal was made (use --force to continue anyway)"
-        )
+    made_for, appended = meta["source"], 0
+    if made_for != source.id:
+        if "stdin" in (made_for, source.id):
+            kinds = {True: "standard input", False: "a file"}
+            raise JournalMismatch(
+                f"the journal was made for {kinds[made_for == 'stdin']}, not "
+                f"{kinds[source.path is None]} (use --force to continue anyway)"
+            )
+        old_size = int(meta.get("size", -1))
+        assert source.path is not None
+        if not 0 <= old_size < source.size or made_for != "sha256:" + str(
+            await asyncio.to_thread(prefix_sha256, source.path, old_size)
+        ):
+            raise JournalMismatch(
+                "the input changed since the journal was made, other than by lines added "
+                "at its end (use --force to continue anyway)"
+            )
+        appended = source.size - old_size
     if meta["target"] != target:
         raise JournalMismatch(
             f"the journal was made for {meta['target']}, not {target} "
             "(use --force to continue anyway)"
         )
+    return appended

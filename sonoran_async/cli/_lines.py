@@ -57,17 +57,6 @@ input format (JSON Lines):
 
     {"caller": "Jane Roe", "location": "Route 68", "description": "Car fire", "isEmergency": true}
 
-journal and resume:
-  Every line's state (sent, created with its id, refused, invalid, unknown, failed,
-  pending) is kept in a SQLite journal, FILE.journal by default, committed per batch.
-  Run the same command again to continue: created lines are skipped; lines whose outcome
-  is unknown are looked up on the server first (by the token the run put in their
-  metaData) and re-sent only when proven absent; refused and invalid lines are not
-  re-sent unless --retry-rejected. A journal for a changed input is refused unless
-  --force. With FILE = - there is a journal only with --journal. Without --url the
-  built-in emulator is new each run, so a resumed run skips lines it created in an
-  earlier one; --no-journal starts afresh.
-
 rejects file:
   A bad line (not JSON, not an object, an unknown key, a bad value) never stops the run:
   it is written to the rejects file, and so is every object the server refused or that
@@ -80,7 +69,9 @@ rejects file:
   The file is written only when something was rejected (an old one is replaced).
 
 exit status:
-  0 every line created, 1 some line not created, 2 bad usage or unusable input,
+  0 every line created; 1 some line not created, or the run stopped early (a fatal
+  reply, a journal that cannot be read or written); 2 bad usage or unusable input (also:
+  the journal is in use by another run, or was made for another input or server);
   130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM.
 """
 
@@ -149,19 +140,38 @@ def _json_kind(value: object) -> str:
 class InputFacts:
     lines: int  # a last line without a newline counts
     sha256: str
+    size: int
 
 
 def input_facts(path: Path) -> InputFacts:
-    """Line count and content hash of a file (blocking: run it in a thread)."""
-    count = 0
+    """Line count, content hash and size of a file (blocking: run it in a thread)."""
+    count = size = 0
     last = b"\n"
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             count += chunk.count(b"\n")
+            size += len(chunk)
             digest.update(chunk)
             last = chunk[-1:]
-    return InputFacts(count + (last != b"\n"), digest.hexdigest())
+    return InputFacts(count + (last != b"\n"), digest.hexdigest(), size)
+
+
+def prefix_sha256(path: Path, size: int) -> str | None:
+    """The hash of the file's first `size` bytes, if they end a line (or are none): the
+    old content of a file that was only appended to (blocking: run it in a thread)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        if size:
+            f.seek(size - 1)
+            if f.read(1) != b"\n":
+                return None  # the old last line had no newline: it may have grown
+            f.seek(0)
+        left = size
+        while left and (chunk := f.read(min(left, 1 << 20))):
+            digest.update(chunk)
+            left -= len(chunk)
+    return None if left else digest.hexdigest()
 
 
 def stdin_is_a_file() -> bool:

@@ -31,6 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The sub-parser of `command`: a usage error is shown under that command's usage."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            sub: argparse.ArgumentParser = action.choices[command]
+            return sub
+    return parser
+
+
 def missing_extra(command: str) -> str | None:
     """One line naming the extra to install, if a module the command needs is absent."""
     absent = [name for name in _COMMANDS[command].NEEDS if importlib.util.find_spec(name) is None]
@@ -52,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = _COMMANDS[args.command].run(args)
         return code
     except UsageError as exc:
-        parser.error(str(exc))  # exits with 2
+        command_parser(parser, args.command).error(str(exc))  # exits with 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

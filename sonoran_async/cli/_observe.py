@@ -41,7 +41,7 @@ def log_options() -> argparse.ArgumentParser:
         default="text",
         help="stderr as text for a person (default), or json: one JSON object per line "
         "(time, level, logger, message, and Sonoran's request_id / traceId when a reply "
-        "gave one), no progress bar",
+        "gave one)",
     )
     return parser
 
@@ -135,12 +135,12 @@ def stderr_console(args: argparse.Namespace) -> Console:
 
 
 @contextlib.contextmanager
-def library_logs(args: argparse.Namespace, console: Console | None) -> Iterator[None]:
-    """While the command runs: the library's warnings on the console (text; as Python's
-    logging has them without one), or every record as a JSON line on stderr (json, the
-    per-429 lines and their request_id included); the logger is restored afterwards."""
+def library_logs(args: argparse.Namespace, console: Console) -> Iterator[None]:
+    """While the command runs: the library's warnings on the console (text), or every
+    record as a JSON line on stderr (json, the per-429 lines and their request_id
+    included); the logger is restored afterwards."""
     if args.log_format != "json":
-        with library_logs_to(console) if console is not None else contextlib.nullcontext():
+        with library_logs_to(console):
             yield
         return
     with json_logs(sys.stderr, secret=args.api_key or os.environ.get(ENV_API_KEY) or ""):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Final
+from typing import IO
 
 import orjson
 
@@ -22,7 +23,7 @@ from .._errors import (
     ValidationError,
 )
 from ._common import UsageError
-from ._journal import Journal, LineState, Outcome
+from ._journal import COMMIT_EVERY, Journal, JournalError, LineState, Outcome
 from ._lines import FIELD_TO_WIRE
 from ._report import Tally
 
@@ -41,14 +42,20 @@ def line_digest(raw: bytes) -> str:
     return hashlib.blake2b(raw.rstrip(b"\r\n"), digest_size=8).hexdigest()
 
 
+def is_fatal(error: BaseException) -> bool:
+    """A reply about the key, the community or the API, not about the line: the client
+    stops, and the line is sent again by the next run."""
+    return isinstance(error, ApiError) and error.fatal
+
+
 def state_of(error: BaseException) -> LineState:
     """The journal state of a line whose future failed with `error`."""
     if isinstance(error, ValidationError):
         return LineState.INVALID
+    if isinstance(error, ClientClosedError) or is_fatal(error):
+        return LineState.PENDING  # not created, for no fault of the line: sent next run
     if isinstance(error, ApiError):
         return LineState.REFUSED
-    if isinstance(error, ClientClosedError):
-        return LineState.PENDING  # never sent: the run stopped first
     if isinstance(error, TransportError | RateLimitedError | DeliveryTimeoutError | QueueFullError):
         return LineState.FAILED  # not delivered, so not created
     return LineState.UNKNOWN  # OutcomeUnknownError, and anything unexpected
@@ -110,21 +117,28 @@ class RejectsWriter:
             self._file.close()
 
 
-#: Seconds between two commits of outcomes (a killed run looks up those not committed).
-COMMIT_EVERY: Final = 0.25
-
-
 class Recorder:
-    def __init__(self, tally: Tally, rejects: RejectsWriter, journal: Journal | None) -> None:
+    """`on_stop` is called with the cause when the run must stop: a fatal reply (the
+    exception), or a journal that can no longer be written (its JournalError)."""
+
+    def __init__(
+        self,
+        tally: Tally,
+        rejects: RejectsWriter,
+        journal: Journal | None,
+        on_stop: Callable[[BaseException], None],
+    ) -> None:
         self.tally = tally
         self.rejects = rejects
         self.journal = journal
+        self._on_stop = on_stop
         self.outstanding = 0  # futures handed out, not settled yet
         self.all_settled = asyncio.Event()
         self._outcomes: list[Outcome] = []
         self._digests: dict[int, str] = {}  # of invalid lines, never marked sent
         self._wake = asyncio.Event()
         self._finishing = False
+        self._broken = False  # the journal failed: outcomes are no longer written
         self._writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -147,6 +161,8 @@ class Recorder:
             self.all_settled.set()
 
     def fail(self, number: int, raw: bytes, error: BaseException) -> None:
+        if is_fatal(error):
+            self._on_stop(error)
         self.settle(Outcome(number, state_of(error), reason=reason_of(error)), raw)
 
     def invalid(self, number: int, raw: bytes, digest: str, reason: str) -> None:
@@ -158,17 +174,25 @@ class Recorder:
         setattr(self.tally, state.value, getattr(self.tally, state.value) + 1)
         if state is not LineState.CREATED and state is not LineState.PENDING:
             self.rejects.write(outcome.line, state.value, outcome.reason or "", raw)
-        if self.journal is not None:
+            self.tally.causes[outcome.reason or state.value] += 1
+        if self.journal is not None and not self._broken:
             self._outcomes.append(outcome)
             self._wake.set()
 
     async def _write(self) -> None:
-        while not self._finishing:
-            await self._wake.wait()
-            self._wake.clear()
+        """Commit outcomes until `finish`; after a journal error, stop the run and commit
+        nothing more (lines whose outcome is lost stay `sent`: looked up next run)."""
+        try:
+            while not self._finishing:
+                await self._wake.wait()
+                self._wake.clear()
+                await self._commit()
+                await asyncio.sleep(COMMIT_EVERY)  # outcomes of many requests, one commit
             await self._commit()
-            await asyncio.sleep(COMMIT_EVERY)  # outcomes of many requests, one commit
-        await self._commit()
+        except JournalError as exc:
+            self._broken = True
+            self._outcomes.clear()
+            self._on_stop(exc)
 
     async def _commit(self) -> None:
         if self.journal is None or not self._outcomes:

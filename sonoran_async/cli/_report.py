@@ -1,14 +1,13 @@
-"""What `ingest` shows: a progress line with counts and an ETA under the rate budget,
-429s aggregated into one line every few seconds, and the summary (a table, or one line
-of JSON with `--json`)."""
+"""What `ingest` reports: the run's counts, 429s aggregated into one line every few
+seconds, and the summary (a table, or one line of JSON with `--json`) ending with the
+causes of the failures. The progress line is `_progress.py`."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
-import math
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -18,12 +17,13 @@ import orjson
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress, TaskID
 
     from .._client import SonoranClient
 
 #: Seconds between two "rate limited" lines.
 RATE_LIMIT_REPORT_EVERY: Final = 5.0
+#: Distinct causes the summary table lists (the JSON summary has them all).
+MAX_CAUSES: Final = 10
 
 
 @attrs.define
@@ -36,12 +36,14 @@ class Tally:
     refused: int = 0
     unknown: int = 0
     failed: int = 0
-    pending: int = 0  # not sent because the run was interrupted
+    pending: int = 0  # not sent: the run stopped first (a signal, a fatal reply)
     skipped: int = 0  # created by an earlier run (journal)
     kept: int = 0  # refused, invalid or unknown in the journal, not sent again
     found: int = 0  # in doubt after an earlier run, found on the server
     absent: int = 0  # in doubt after an earlier run, proven absent (sent again)
     elapsed: float = 0.0
+    #: Why lines were not created: reason -> lines (the summary's last lines).
+    causes: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
     @property
     def settled(self) -> int:
@@ -104,70 +106,6 @@ async def report_rate_limits(client: SonoranClient, console: Console) -> None:
         report()
 
 
-def make_progress(console: Console, *, disable: bool) -> Progress:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn(
-            "[green]{task.fields[created]:,} created[/] [red]{task.fields[refused]:,} "
-            "refused[/] [yellow]{task.fields[unknown]:,} unknown[/]"
-        ),
-        TimeElapsedColumn(),
-        TextColumn("ETA {task.fields[eta]}"),
-        console=console,
-        disable=disable,
-    )
-
-
-def eta(remaining: int, done: int, elapsed: float, max_items: int, rate: float | None) -> str:
-    """The later of: what the rate budget allows at best, and the pace so far."""
-    seconds = 0.0
-    if rate:
-        seconds = math.ceil(remaining / max_items) / rate
-    if done and elapsed > 0:
-        seconds = max(seconds, remaining * elapsed / done)
-    elif not rate:
-        return "?"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
-
-
-async def refresh_progress(
-    progress: Progress,
-    task: TaskID,
-    tally: Tally,
-    *,
-    total: int | None,
-    max_items: int,
-    rate: float | None,
-) -> None:
-    started = time.perf_counter()
-    while True:
-        done = tally.settled
-        remaining = max((total or 0) - tally.skipped - tally.kept - done, 0)
-        progress.update(
-            task,
-            completed=done + tally.skipped + tally.kept,
-            created=tally.created + tally.skipped,
-            refused=tally.refused,
-            unknown=tally.unknown,
-            eta=eta(remaining, done, time.perf_counter() - started, max_items, rate)
-            if total is not None
-            else "?",
-        )
-        await asyncio.sleep(0.2)
-
-
 def summary(
     tally: Tally,
     client: SonoranClient,
@@ -176,6 +114,7 @@ def summary(
     journal_path: Path | None,
     rejects_path: Path | None,
     interrupted: str | None,
+    stopped_by: str | None,
     exit_code: int,
 ) -> dict[str, Any]:
     """The run's summary as plain data (the `--json` line, and the table's rows)."""
@@ -183,6 +122,7 @@ def summary(
     return {
         "exit_code": exit_code,
         "interrupted": interrupted,
+        "stopped_by": stopped_by,
         "lines": tally.lines,
         "created": tally.created,
         "refused": tally.refused,
@@ -200,6 +140,7 @@ def summary(
         "journal": str(journal_path) if journal_path else None,
         "journal_states": journal,
         "rejects": str(rejects_path) if rejects_path else None,
+        "causes": [{"cause": c, "lines": n} for c, n in tally.causes.most_common()],
     }
 
 
@@ -208,6 +149,9 @@ def json_line(data: dict[str, Any]) -> str:
 
 
 def summary_table(data: dict[str, Any], title: str) -> Any:
+    """The summary as a table; its last rows are the causes of the lines not created, one
+    per distinct cause with its count."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", show_header=False)
@@ -215,13 +159,13 @@ def summary_table(data: dict[str, Any], title: str) -> Any:
     table.add_column(justify="right")
     elapsed = data["elapsed_seconds"]
     rows: list[tuple[str, Any, str]] = [
-        ("lines sent or checked", data["lines"], ""),
+        ("lines read", data["lines"], ""),
         ("created", data["created"], "green"),
         ("invalid (never sent)", data["invalid"], "red"),
         ("refused by the server", data["refused"], "red"),
         ("outcome unknown", data["unknown"], "red"),
         ("failed (not delivered)", data["failed"], "red"),
-        ("pending (interrupted)", data["pending"], "yellow"),
+        ("pending (not sent; sent next run)", data["pending"], "yellow"),
         ("created by an earlier run", data["skipped_created_before"], ""),
         ("kept from an earlier run", data["kept_rejected_or_unknown"], ""),
         ("in doubt, found on the server", data["found_on_server"], ""),
@@ -230,7 +174,7 @@ def summary_table(data: dict[str, Any], title: str) -> Any:
         ("429s waited out", data["rate_limited"], ""),
     ]
     for name, value, style in rows:
-        if value or name in ("lines sent or checked", "created", "requests"):
+        if value or name in ("lines read", "created", "requests"):
             table.add_row(name, f"[{style}]{value:,}[/]" if style else f"{value:,}")
     table.add_row("elapsed", f"{elapsed:.2f} s")
     if elapsed > 0:
@@ -240,4 +184,11 @@ def summary_table(data: dict[str, Any], title: str) -> Any:
             table.add_row(name, f"[yellow]{data[name]}[/]")
     if data["interrupted"]:
         table.add_row("interrupted by", f"[yellow]{data['interrupted']}[/]")
+    causes = data["causes"]
+    for cause in causes[:MAX_CAUSES]:
+        table.add_row(f"[red]{escape(cause['cause'])}[/]", f"{cause['lines']:,}")
+    if len(causes) > MAX_CAUSES:
+        rest = sum(cause["lines"] for cause in causes[MAX_CAUSES:])
+        others = f"{len(causes) - MAX_CAUSES:,} other causes (see the rejects file)"
+        table.add_row(others, f"{rest:,}")
     return table

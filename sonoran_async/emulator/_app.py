@@ -27,8 +27,21 @@ def _serve_v2(app: web.Application, core: EmulatorCore, limits: Mapping[str, flo
         logging.getLogger("sonoran_async.emulator").info(
             "v2 is not served: pip install 'sonoran-async[emulator]' for it"
         )
+        # A v2 client is refused at its first request, as by a community without the API
+        # (a fatal error: it stops), with the one line that says what to install.
+        app.router.add_route("*", "/v2/{tail:.*}", _no_v2)
         return
     add_v2_routes(app, core, limits=limits)
+
+
+#: What a v2 request gets from an emulator installed without its extra.
+NO_V2: Final = "v2 needs `pip install 'sonoran-async[emulator]'`"
+
+
+async def _no_v2(request: web.Request) -> web.Response:
+    detail = f"API IS NOT ENABLED FOR THIS COMMUNITY: this emulator serves no v2 ({NO_V2})"
+    body = {"type": "about:blank", "title": "Forbidden", "status": 403, "detail": detail}
+    return web.json_response(body, status=403, content_type="application/problem+json")
 
 
 async def _healthz(request: web.Request) -> web.Response:

@@ -179,14 +179,18 @@ def test_missing_extra_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert missing_extra("emulate") is None
 
 
-def test_the_journal_defaults_to_beside_the_input_and_a_rerun_continues(tmp_path: Path) -> None:
+def test_without_url_there_is_no_journal_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The built-in emulator is new each run: a default journal would make the second run
+    create nothing (issue 24, item 6)."""
     source = tmp_path / "calls.jsonl"
     source.write_bytes(GOOD)
-    first = run_cli("ingest", str(source), "--json", "--rate-limit", "0")
-    assert first.returncode == 0, first.stderr.decode()
-    assert orjson.loads(first.stdout)["journal"] == str(tmp_path / "calls.jsonl.journal")
-    assert (tmp_path / "calls.jsonl.journal").exists()
-    again = orjson.loads(run_cli("ingest", str(source), "--json", "--rate-limit", "0").stdout)
-    assert (again["created"], again["skipped_created_before"]) == (0, 2)
-    fresh = run_cli("ingest", str(source), "--json", "--rate-limit", "0", "--no-journal")
-    assert orjson.loads(fresh.stdout)["created"] == 2
+    for _ in range(2):
+        assert main(["ingest", str(source), "--json", "--rate-limit", "0"]) == 0
+        summary = orjson.loads(capsys.readouterr().out)
+        assert (summary["created"], summary["journal"]) == (2, None)
+    assert not (tmp_path / "calls.jsonl.journal").exists()
+    journal = tmp_path / "asked.journal"
+    assert main(["ingest", str(source), "--json", "--journal", str(journal)]) == 0
+    assert orjson.loads(capsys.readouterr().out)["journal"] == str(journal)

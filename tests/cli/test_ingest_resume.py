@@ -33,8 +33,10 @@ def write_calls(path: Path, n: int) -> list[str]:
     return callers
 
 
-async def start_ingest(source: Path, emu: Emulator, *extra: str) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SONORAN_COMMUNITY_ID": COMMUNITY, "SONORAN_API_KEY": KEY}
+async def start_ingest(
+    source: Path, emu: Emulator, *extra: str, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    env = {**os.environ, "SONORAN_COMMUNITY_ID": COMMUNITY, "SONORAN_API_KEY": KEY, **(env or {})}
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -151,19 +153,33 @@ async def test_signals_stop_cleanly_and_resume(
     assert set(counts.values()) == {1}
 
 
-async def test_changed_input_is_refused_unless_forced(tmp_path: Path) -> None:
+async def test_appended_input_resumes_and_other_changes_are_refused(tmp_path: Path) -> None:
+    """Issue 24, item 2: lines added at the end resume (the old content is an unchanged
+    prefix); any other change is still refused unless --force."""
     source = tmp_path / "calls.jsonl"
     write_calls(source, 5)
     async with Emulator(COMMUNITY, KEY) as emu:
         code, _, _ = await finish(await start_ingest(source, emu))
         assert code == 0
-        write_calls(source, 6)
+        write_calls(source, 7)  # the same 5 lines, and 2 more
+        code, data, err = await finish(await start_ingest(source, emu))
+        assert code == 0, err
+        assert data is not None and "grew" in err
+        assert (data["skipped_created_before"], data["created"]) == (5, 2)
+        with source.open("ab") as f:  # an appended line without its newline, then completed
+            f.write(b'{"caller": "Caller 00007", "location": "x"')
+        code, data, _ = await finish(await start_ingest(source, emu))
+        assert code == 1 and data is not None and data["invalid"] == 1
+        with source.open("ab") as f:
+            f.write(b"}\n")
+        code, _, err = await finish(await start_ingest(source, emu))
+        assert code == 2 and "input changed" in err  # the old last line grew: not a prefix
+        source.write_bytes(source.read_bytes().replace(b"Caller 00001", b"Caller 0000X"))
         code, data, err = await finish(await start_ingest(source, emu))
         assert code == 2 and "input changed" in err and data is None
         code, data, _ = await finish(await start_ingest(source, emu, "--force"))
-        assert code == 0 and data is not None
-        assert (data["skipped_created_before"], data["created"]) == (5, 1)
-        assert len(emu.state.emergency_calls) == 6
+        assert code == 1 and data is not None  # line 8 stays invalid in the journal
+        assert len(emu.state.emergency_calls) == 7
 
 
 async def test_stdin_resumes_with_a_journal_and_refuses_a_changed_line(tmp_path: Path) -> None:

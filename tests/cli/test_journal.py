@@ -4,6 +4,9 @@ changed input or server does, what each state means for the next run, and the lo
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,14 +14,23 @@ from rich.console import Console
 
 from sonoran_async import TOKEN_KEY, Call911, SonoranClient
 from sonoran_async.cli._common import UsageError
-from sonoran_async.cli._journal import Journal, JournalMismatch, LineState, Outcome, Row
+from sonoran_async.cli._journal import (
+    Journal,
+    JournalError,
+    JournalMismatch,
+    LineState,
+    Outcome,
+    Row,
+    Source,
+)
+from sonoran_async.cli._lock import JournalBusy
 from sonoran_async.cli._report import Tally
 from sonoran_async.cli._resume import Next, look_up, next_step
 from sonoran_async.testing import EmulatorFactory
 
 
 async def test_states_round_trip_and_counts(tmp_path: Path) -> None:
-    journal = await Journal.open(tmp_path / "j", source="sha256:a", target="t", force=False)
+    journal = await Journal.open(tmp_path / "j", source=file_a(tmp_path), target="t", force=False)
     await journal.mark_sent([(1, 1, ""), (2, 1, ""), (3, 2, "d3")])
     await journal.record(
         [
@@ -42,21 +54,81 @@ async def test_states_round_trip_and_counts(tmp_path: Path) -> None:
     await journal.close()
 
 
+def file_a(tmp_path: Path, content: bytes = b"a\n") -> Source:
+    path = tmp_path / "input.jsonl"
+    path.write_bytes(content)
+    return Source(path, hashlib.sha256(content).hexdigest(), len(content))
+
+
 async def test_a_journal_for_another_input_or_server_is_refused_unless_forced(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "j"
-    first = await Journal.open(path, source="sha256:a", target="t", force=False)
+    first = await Journal.open(path, source=file_a(tmp_path), target="t", force=False)
     run_id = first.run_id
     await first.close()
-    for source, target in (("sha256:b", "t"), ("sha256:a", "other server")):
+    changed = file_a(tmp_path, b"b\n")
+    for source, target in ((changed, "t"), (file_a(tmp_path), "other server")):
         with pytest.raises(JournalMismatch):
             await Journal.open(path, source=source, target=target, force=False)
-    forced = await Journal.open(path, source="sha256:b", target="t", force=True)
+    forced = await Journal.open(path, source=changed, target="t", force=True)
     assert forced.run_id == run_id  # the same journal: its tokens stay valid
     await forced.close()
-    again = await Journal.open(path, source="sha256:b", target="t", force=False)
+    again = await Journal.open(path, source=changed, target="t", force=False)
     await again.close()
+
+
+@pytest.mark.parametrize("made_for", ["file", "stdin"])
+async def test_a_file_journal_is_refused_for_stdin_and_back(tmp_path: Path, made_for: str) -> None:
+    """Issue 21, item 8: the lines of one input were skipped as done in the other."""
+    path = tmp_path / "j"
+    file, stdin = file_a(tmp_path), Source(None)
+    first, other = (file, stdin) if made_for == "file" else (stdin, file)
+    await (await Journal.open(path, source=first, target="t", force=False)).close()
+    with pytest.raises(JournalMismatch, match=r"made for (a file|standard input)"):
+        await Journal.open(path, source=other, target="t", force=False)
+
+
+async def test_a_second_open_is_refused_until_the_first_closes(tmp_path: Path) -> None:
+    path = tmp_path / "j"
+    first = await Journal.open(path, source=file_a(tmp_path), target="t", force=False)
+    with pytest.raises(JournalBusy, match=f"pid {os.getpid()} on "):
+        await Journal.open(path, source=file_a(tmp_path), target="t", force=False)
+    await first.close()
+    await (await Journal.open(path, source=file_a(tmp_path), target="t", force=False)).close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "cause"),
+    [
+        ("UPDATE lines SET state = 'Created'", "'Created' is not a valid LineState"),
+        ("DELETE FROM meta WHERE key = 'run_id'", "run_id"),
+        ("DROP TABLE lines; CREATE TABLE lines (x)", "no such column"),
+    ],
+)
+async def test_a_damaged_journal_is_a_journal_error_and_releases_everything(
+    tmp_path: Path, damage: str, cause: str
+) -> None:
+    path = tmp_path / "j"
+    journal = await Journal.open(path, source=file_a(tmp_path), target="t", force=False)
+    await journal.mark_sent([(1, 1, "")])
+    await journal.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(damage)
+    db.close()
+
+    async def open_and_read() -> None:
+        reopened = await Journal.open(path, source=file_a(tmp_path), target="t", force=False)
+        try:
+            await reopened.rows()
+        finally:
+            await reopened.close()
+
+    with pytest.raises(JournalError, match=cause):
+        await open_and_read()
+    # The lock was released, so the next open gets as far as the same error, not "in use".
+    with pytest.raises(JournalError, match=cause):
+        await open_and_read()
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from sonoran_async import BatchPolicy, SonoranClient
+from sonoran_async.cli import read_lines
 from sonoran_async.emulator import Emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -64,7 +65,7 @@ async def test_a_reply_that_proves_nothing_is_unknown_and_the_calls_may_exist() 
         async with SonoranClient(
             "demo", "demo-key", base_url=emulator.url, batch=BatchPolicy(max_items=100)
         ) as cad:
-            outcomes = await ingest_script.ingest(cad, lines)
+            outcomes = await ingest_script.ingest(cad, ingest_script.sample_chunks(lines))
         created = len(emulator.state.emergency_calls)
     assert [(o.line, o.status) for o in outcomes] == [
         (1, "unknown"),
@@ -72,6 +73,48 @@ async def test_a_reply_that_proves_nothing_is_unknown_and_the_calls_may_exist() 
         (3, "unknown"),
     ]
     assert created == 2  # "unknown" was the honest answer: both calls exist
+
+
+async def test_the_ingest_script_reads_lines_exactly_as_the_command_line(tmp_path: Path) -> None:
+    """Issue 24, item 8: `is_emergency` was dropped (an EMERGENCY call was created) and
+    metaData ignored; the script now uses the command line's reader and parser."""
+    calls = tmp_path / "calls.jsonl"
+    calls.write_bytes(
+        b"\xef\xbb\xbf"  # a byte order mark, skipped
+        b'{"caller": "A", "location": "B", "is_emergency": false}\n'
+        b'{"caller": "C", "location": "D", "metaData": {"postal": "2045"}}\n'
+        b"\n"
+        b'{"caller": "E", "location": "F", "isEmergency": false}'  # no final newline
+    )
+    async with Emulator() as emulator:
+        async with SonoranClient("demo", "demo-key", base_url=emulator.url) as cad:
+            outcomes = await ingest_script.ingest(cad, read_lines(calls))
+        records = list(emulator.state.emergency_calls.values())
+    assert [(o.line, o.status) for o in outcomes] == [
+        (1, "refused"),
+        (2, "created"),
+        (4, "created"),
+    ]
+    assert "unknown key 'is_emergency' (keys are camelCase: use 'isEmergency')" in (
+        outcomes[0].detail
+    )
+    by_caller = {r["caller"]: r for r in records}
+    assert set(by_caller) == {"C", "E"}
+    assert by_caller["C"]["metaData"] == {"postal": "2045"}
+    assert by_caller["E"]["isEmergency"] is False
+
+
+def test_the_ingest_script_says_in_one_line_that_a_file_is_missing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "ingest_script.py"), str(tmp_path / "nope.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr == f"error: cannot read {tmp_path / 'nope.jsonl'}: No such file or directory\n"
+    )
 
 
 def test_the_fixtures_example_passes_in_a_fresh_project(tmp_path: Path) -> None:
