@@ -32,6 +32,8 @@ from ._errors import (
 )
 from ._flow import PendingBudget
 from ._lane import Lane
+from ._live_methods import LiveMethods
+from ._lookup_cache import LookupCacheSetting
 from ._methods import EndpointMethods
 from ._models import Request
 from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
@@ -99,7 +101,7 @@ def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledE
     return error
 
 
-class SonoranClient(EndpointMethods):
+class SonoranClient(LiveMethods, EndpointMethods):
     """An asyncio client for the Sonoran CAD v1 emergency API, batching as it goes.
 
     Concurrent calls of one request type are sent together in one `data` array; each
@@ -130,6 +132,7 @@ class SonoranClient(EndpointMethods):
         clock: Clock = SYSTEM_CLOCK,
         api_version: int = 1,
         calls_cache_max_age: float | None = None,
+        lookup_cache: LookupCacheSetting = None,
     ) -> None:
         key = _Key(api_key)
         del api_key  # from here on only in `key`, whose repr hides it
@@ -172,6 +175,7 @@ class SonoranClient(EndpointMethods):
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
         )
         self.api_version = api_version
+        self._live_init(lookup_cache, clock)
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
@@ -285,6 +289,8 @@ class SonoranClient(EndpointMethods):
             raise self._not_taken(request)
         lane = route.lane
         single_flight = route.single_flight
+        if single_flight and (shares := route.endpoint.shares) is not None:
+            single_flight = shares(request)  # a lookup that notifies a user is never shared
         loop = asyncio.get_running_loop()
         if not self._lifecycle.is_open_in(loop):
             self._lifecycle.check_open()
@@ -334,7 +340,8 @@ class SonoranClient(EndpointMethods):
     async def _call(self, request: Request[ResultT], kind: type[Any]) -> ResultT:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, got {type(request).__name__}")
-        return await (await self.submit(request))
+        result: ResultT = await (await self.submit(request))
+        return self._wrote(request, result)  # a live mirror applies the client's own writes
 
     # --- lifecycle ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from . import _proof
+from . import _live_proof, _proof
 from ._bridge import (
     AddCallNote,
     AttachUnits,
@@ -25,6 +25,7 @@ from ._bridge import (
     VersionQuery,
 )
 from ._enums import CallType, Plan
+from ._lookups import CharactersQuery, IdentifiersQuery, LookupIntQuery, LookupQuery
 from ._models import (
     Call911,
     CallsQuery,
@@ -36,6 +37,7 @@ from ._models import (
 )
 from ._policies import BatchPolicy
 from ._replies import CallsSnapshot
+from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
 
 RequestT = TypeVar("RequestT", bound=Request[Any])
 ResultT = TypeVar("ResultT")
@@ -90,10 +92,15 @@ class Endpoint(Generic[RequestT, ResultT]):
     #: How to find a create again through GET_CALLS; None: it cannot be.
     lookup: Lookup | None = None
     category: str = "emergency"
+    #: The path's last part, when it is not the request type in lower case.
+    path_name: str | None = None
+    #: For Merge.SINGLE_FLIGHT: whether an object may share a request (and a cache entry)
+    #: with an identical one; None: always. A lookup that notifies a user may not.
+    shares: Callable[[RequestT], bool] | None = None
 
     @property
     def path(self) -> str:
-        return f"{self.category}/{self.request_type.lower()}"
+        return f"{self.category}/{self.path_name or self.request_type.lower()}"
 
     @property
     def idempotent(self) -> bool:
@@ -177,6 +184,80 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         merge=Merge.SINGLE_FLIGHT,
         sends_data=False,
         category="general",
+    ),
+    # --- lookups, units and unit commands (issue #25; models in _lookups.py, _units.py) ---
+    Endpoint[LookupQuery, Any](
+        "LOOKUP",
+        LookupQuery,
+        _live_proof.lookup,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="general",
+        shares=lambda query: not query.notifies,
+    ),
+    Endpoint[LookupIntQuery, Any](
+        "LOOKUP_INT",
+        LookupIntQuery,
+        _live_proof.lookup,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="general",
+        path_name="lookup_value",
+        shares=lambda query: not query.notifies,
+    ),
+    Endpoint[CharactersQuery, Any](
+        "GET_CHARACTERS",
+        CharactersQuery,
+        _live_proof.characters,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+        category="civilian",
+    ),
+    Endpoint[IdentifiersQuery, Any](
+        "GET_IDENTIFIERS",
+        IdentifiersQuery,
+        _live_proof.account_identifiers,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+    ),
+    Endpoint[ActiveUnitsQuery, Any](
+        "GET_ACTIVE_UNITS",
+        ActiveUnitsQuery,
+        _live_proof.active_units,
+        creates=False,
+        plan=Plan.PLUS,
+        merge=Merge.SINGLE_FLIGHT,
+        json_reply=True,
+    ),
+    Endpoint[UnitStatusUpdate, UnitCommand](
+        "UNIT_STATUS",
+        UnitStatusUpdate,
+        _live_proof.unit_status_updated,
+        creates=False,
+        plan=Plan.STANDARD,
+        merge=Merge.CONFLATE,
+        conflate_key=UnitStatusUpdate.target,
+        superseded=UnitCommand.SUPERSEDED,
+        batch=BatchPolicy(max_delay=0.25, max_items=100),
+    ),
+    Endpoint[UnitPanicUpdate, UnitCommand](
+        "UNIT_PANIC",
+        UnitPanicUpdate,
+        _live_proof.unit_panic_updated,
+        creates=False,
+        plan=Plan.STANDARD,
+        merge=Merge.CONFLATE,
+        conflate_key=UnitPanicUpdate.target,
+        superseded=UnitCommand.SUPERSEDED,
+        batch=BatchPolicy(max_delay=0.1, max_items=100),
     ),
 )
 

@@ -165,6 +165,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type[ApiError]], ...] = (
         MissingEditableFieldsError,
     ),
     (re.compile(r"call not found with id:?\s*-?\d+", re.IGNORECASE), CallNotFoundError),
+    # GET_CHARACTERS' 404 and LOOKUP's 400 (issue #25)
+    (re.compile(r"api id not linked to an account\b.*", re.IGNORECASE), ApiError),
+    (re.compile(r"invalid empty search", re.IGNORECASE), ApiError),
 )
 _ERROR_PREFIX = re.compile(r"^ERROR\s*:\s*", re.IGNORECASE)
 #: Gateways and proxies write "error" too; their pages are no statement of the API's.

@@ -101,6 +101,13 @@ class V2Budgets:
     close_call: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
     edit_dispatch: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
     new_dispatch: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
+    #: LOOKUP and LOOKUP_INT share it ("lookups": 30/min per key).
+    lookup: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    get_characters: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    get_identifiers: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    get_active_units: float = attrs.field(default=3.0, validator=attrs.validators.gt(0))
+    unit_status: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    unit_panic: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
     burst: int = attrs.field(default=1, validator=attrs.validators.gt(0))
 
     def rates(self) -> dict[str, RateLimit]:

@@ -27,9 +27,10 @@ from urllib.parse import urlencode
 import attrs
 import orjson
 
+from . import _v2_live
 from ._batch import Item
 from ._codec import RequestBody, converter, parse_snapshot
-from ._endpoints import Endpoint
+from ._endpoints import ENDPOINTS, Endpoint
 from ._errors import (
     ApiError,
     ApiNotEnabledError,
@@ -60,7 +61,7 @@ BUCKETS: Final[Mapping[str, str]] = {
         "EDIT_DISPATCH",
         "NEW_DISPATCH",
     )
-}
+} | _v2_live.BUCKETS
 _CLOSE_OVERHEAD = len(b'{"callIds":[]}')
 #: Request models whose queued bytes are the v2 body (the others go in path and query).
 _BODIES = (Call911, NewDispatch, DispatchEdit)
@@ -88,6 +89,8 @@ class V2Wire:
     def encode(
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
     ) -> tuple[bytes, str]:
+        if (op := _LIVE_OPS.get(type(request))) is not None:
+            return op.encode(request, self._server_id), ""
         wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
         if isinstance(request, _BODIES):
             wire.pop("serverId", None)  # in the path, never in the body
@@ -112,17 +115,25 @@ class V2Wire:
         return _CLOSE_OVERHEAD if endpoint.request is CloseCall else 0
 
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
-        return endpoint.request is CloseCall
+        op = _v2_live.OPS.get(endpoint.request_type)
+        return endpoint.request is CloseCall or (op is not None and op.group is not None)
 
     def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         """A close names one server in its path: closes for other servers go alone."""
         if len(items) < 2:
             return []
+        if (op := _v2_live.OPS.get(endpoint.request_type)) is not None:
+            return _v2_live.put_off(op, items, self._server_id)
         server = self._server_of(items[0].request)
         return [item for item in items if self._server_of(item.request) != server]
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
         first = items[0].request
+        if (op := _v2_live.OPS.get(endpoint.request_type)) is not None:
+            method, path, body = op.build([item.request for item in items], self._server_id)
+            if body is None:
+                return HttpRequest(method, path, None, self._headers)
+            return self._json(method, path, body)
         base = f"v2/emergency/servers/{self._server_of(first)}"
         if isinstance(first, Call911):
             return self._json("POST", f"{base}/calls/911", items[0].payload)
@@ -295,4 +306,8 @@ _PROOFS: dict[str, Callable[[Any, Any], Any]] = {
     "EDIT_DISPATCH": _names_own_call,
     "CLOSE_CALL": _closed,
     "GET_CALLS": _snapshot,
+} | {name: op.proof for name, op in _v2_live.OPS.items()}
+#: Request models whose v2 form is `_v2_live`'s.
+_LIVE_OPS: dict[type[Any], _v2_live.V2Op] = {
+    e.request: _v2_live.OPS[e.request_type] for e in ENDPOINTS if e.request_type in _v2_live.OPS
 }

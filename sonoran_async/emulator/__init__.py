@@ -14,12 +14,14 @@ Self-contained: it imports nothing from the client, so it is an independent chec
 from ._app import CORE_KEY, create_app
 from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
+from ._live import DEMO_FIXTURE, LiveState, live_of, make_record
 from ._server import Emulator
 from ._snapshots import SNAPSHOT_MODES, SnapshotMode
 from ._state import CadState, EmulatorStats, Listener
 
 __all__ = [
     "CORE_KEY",
+    "DEMO_FIXTURE",
     "MULTI_MODES",
     "PLANS",
     "SCRIPT_NAMES",
@@ -31,7 +33,10 @@ __all__ = [
     "EmulatorStats",
     "Faults",
     "Listener",
+    "LiveState",
     "MultiMode",
     "SnapshotMode",
     "create_app",
+    "live_of",
+    "make_record",
 ]

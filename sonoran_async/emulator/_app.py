@@ -22,6 +22,7 @@ CORE_KEY: Final = web.AppKey("sonoran_emulator_core", EmulatorCore)
 def _serve_v2(app: web.Application, core: EmulatorCore, limits: Mapping[str, float] | None) -> None:
     """v2 on the same state, when the `emulator` extra (openapi-core, PyYAML) is installed."""
     try:  # deferred: the extra may be missing
+        from ._live_v2 import live_v2_routes
         from ._v2 import add_v2_routes
     except ImportError:
         logging.getLogger("sonoran_async.emulator").info(
@@ -31,7 +32,8 @@ def _serve_v2(app: web.Application, core: EmulatorCore, limits: Mapping[str, flo
         # (a fatal error: it stops), with the one line that says what to install.
         app.router.add_route("*", "/v2/{tail:.*}", _no_v2)
         return
-    add_v2_routes(app, core, limits=limits)
+    api = add_v2_routes(app, core, limits=limits)
+    app.router.add_routes(live_v2_routes(api, core))  # lookups and units (issue #25)
 
 
 #: What a v2 request gets from an emulator installed without its extra.

@@ -34,6 +34,8 @@ from ._fields import (
     req_str,
     str_list,
 )
+from ._live import live_of
+from ._live_handlers import LIVE_JSON_TYPES, LIVE_ROUTES
 from ._state import CadState
 
 MISSING_EDIT_FIELDS: Final = (
@@ -230,6 +232,7 @@ def unit_location(c: Community, o: WireObject) -> str:
     location = opt_str(o, "location") or ""
     coordinates = o.get("coordinates")
     c.state.set_unit(api_id, {"apiId": api_id, "location": location, "coordinates": coordinates})
+    live_of(c).set_location(api_id, location)  # the unit identifiers' location too
     return "UNIT LOCATION UPDATED"
 
 
@@ -344,12 +347,14 @@ HANDLERS: Final[dict[str, Route]] = {
     "SET_CALL_PRIMARY": Route(set_call_primary, "PLUS"),
     "GET_VERSION": Route(get_version, "FREE", empty_data=True),
     "GET_SERVERS": Route(get_servers, "STANDARD", empty_data=True),
-}
+} | {name: Route(handler, plan) for name, handler, plan, _, _ in LIVE_ROUTES}
 
 #: Request types answered with JSON.
-JSON_TYPES: Final = frozenset({"GET_CALLS", "GET_SERVERS"})
+JSON_TYPES: Final = frozenset({"GET_CALLS", "GET_SERVERS"}) | LIVE_JSON_TYPES
 
 _GENERAL: Final = ("GET_VERSION", "GET_SERVERS")
 ROUTES: Final[dict[tuple[str, str], str]] = {
-    ("general" if t in _GENERAL else "emergency", t.lower()): t for t in HANDLERS
-}
+    ("general" if t in _GENERAL else "emergency", t.lower()): t
+    for t in HANDLERS
+    if t not in {name for name, *_ in LIVE_ROUTES}
+} | {(category, path): name for name, _, _, category, path in LIVE_ROUTES}

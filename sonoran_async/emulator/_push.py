@@ -78,6 +78,15 @@ def _call_ids(event_type: str) -> Callable[[CadState, int, WireObject], Event | 
     return build
 
 
+def _as_sent(event_type: str) -> Callable[[CadState, int, WireObject], Event | None]:
+    """The unit events (`_live.py`): the object recorded is the event's data."""
+
+    def build(_state: CadState, _ident: int, obj: WireObject) -> Event | None:
+        return event_type, obj
+
+    return build
+
+
 #: Applied change (request type) -> the push event it causes.
 EVENTS: Final[dict[str, Callable[[CadState, int, WireObject], Event | None]]] = {
     "CALL_911": _emergency,
@@ -90,6 +99,9 @@ EVENTS: Final[dict[str, Callable[[CadState, int, WireObject], Event | None]]] = 
     "ADD_CALL_NOTE": _note,
     "ATTACH_UNIT": _units("EVENT_DISPATCH_UNIT_ATTACH"),
     "DETACH_UNIT": _units("EVENT_DISPATCH_UNIT_DETACH"),
+} | {
+    kind: _as_sent(f"EVENT_{kind}")
+    for kind in ("UNIT_LOGIN", "UNIT_LOGOUT", "UNIT_STATUS", "UNIT_PANIC", "UNIT_UPDATE")
 }
 
 

@@ -44,6 +44,14 @@ PUBLISHED_LIMITS: Final[Mapping[str, float]] = {
     "closeDispatchCalls": 20,
     "updateDispatchCall": 10,
     "createDispatchCall": 20,
+    # issue #25 (`_live_v2.py`)
+    "getActiveUnits": 3,
+    "setUnitStatus": 30,
+    "setUnitPanic": 20,
+    "lookupNameOrPlate": 30,
+    "lookupByValue": 30,
+    "getCharacters": 10,
+    "getIdentifiers": 10,
 }
 #: The host the OpenAPI document names; requests are matched against it whatever the
 #: emulator's own address.

@@ -9,7 +9,7 @@ import attrs
 
 from .._checks import frozen
 from .._enums import LenientIntEnum, UnitStatus
-from ._models import PushEvent, ints, nested, raw_field, strs, wire
+from ._models import PushEvent, ints, nested, nested_list, raw_field, strs, wire
 
 
 class UnitPage(LenientIntEnum):
@@ -26,6 +26,11 @@ class UnitData:
     """A unit's profile: `unit.data` of EVENT_UNIT_LOGIN."""
 
     api_ids: tuple[str, ...] | None = attrs.field(default=None, metadata=wire(read=strs))
+    #: GET_ACTIVE_UNITS' two API ids (typically Steam hex).
+    api_id1: str | None = attrs.field(default=None, metadata=wire("apiId1"))
+    api_id2: str | None = attrs.field(default=None, metadata=wire("apiId2"))
+    #: The linked in-game user identifier (v2's target for unit commands).
+    community_user_id: str | None = None
     unit_num: str | None = None
     name: str | None = None
     district: str | None = None
@@ -40,7 +45,8 @@ class UnitData:
 
 @attrs.define(kw_only=True, on_setattr=frozen)
 class Unit:
-    """A unit (identifier) as EVENT_UNIT_LOGIN sends it."""
+    """A unit (identifier) as EVENT_UNIT_LOGIN, EVENT_UNIT_UPDATE, GET_ACTIVE_UNITS and
+    GET_IDENTIFIERS send it."""
 
     #: The identifier's id (the wire's `id`; `identId` in the other unit events).
     ident_id: int | None = attrs.field(default=None, metadata=wire("id"))
@@ -50,8 +56,17 @@ class Unit:
     is_panic: bool | None = None
     location: str | None = None
     aop: str | None = None
+    is_dispatch: bool | None = None
     data: UnitData | None = attrs.field(default=None, metadata=wire(read=nested(UnitData)))
     raw: Mapping[str, Any] = raw_field()
+
+    def names(self, who: str) -> bool:
+        """Whether `who` is one of this unit's API ids, its account or its linked user."""
+        data = self.data
+        ids = {self.acc_id}
+        if data is not None:
+            ids |= {data.api_id1, data.api_id2, data.community_user_id, *(data.api_ids or ())}
+        return who in ids
 
 
 @attrs.define(kw_only=True, on_setattr=frozen)
@@ -124,6 +139,17 @@ class EventUnitGroupChangeName(PushEvent):
     new_name: str | None = None
 
 
+@attrs.define(kw_only=True, on_setattr=frozen)
+class EventUnitUpdate(PushEvent):
+    """EVENT_UNIT_UPDATE: units changed; each is sent whole (`data.units[]`). Handled by
+    Sonoran's FiveM resource since 2026-07, though no page documents it."""
+
+    TYPE: ClassVar[str] = "EVENT_UNIT_UPDATE"
+    units: tuple[Unit, ...] | None = attrs.field(
+        default=None, metadata=wire(read=nested_list(Unit))
+    )
+
+
 UNIT_EVENTS: tuple[type[PushEvent], ...] = (
     EventUnitStatus,
     EventUnitPanic,
@@ -132,4 +158,5 @@ UNIT_EVENTS: tuple[type[PushEvent], ...] = (
     EventUnitGroupAdd,
     EventUnitGroupRemove,
     EventUnitGroupChangeName,
+    EventUnitUpdate,
 )

@@ -64,6 +64,13 @@ VALID: dict[str, dict[str, Any]] = {
     "SET_CALL_PRIMARY": {"serverId": 1, "callId": CALL_ID, "primary": 3, "trackPrimary": True},
     "GET_VERSION": {},
     "GET_SERVERS": {},
+    "LOOKUP": {"first": "John", "last": "", "mi": "", "plate": "", "types": [2, 3]},
+    "LOOKUP_INT": {"searchType": 3, "value": 1, "types": [2], "limit": 10, "offset": 0},
+    "GET_CHARACTERS": {"apiId": "STEAM:1"},
+    "GET_IDENTIFIERS": {"account": "acc-1"},
+    "GET_ACTIVE_UNITS": {"serverId": 1, "onlyUnits": True, "limit": 100, "offset": 0},
+    "UNIT_STATUS": {"apiId": "STEAM:1", "status": 2, "serverId": 1},
+    "UNIT_PANIC": {"identIds": [1], "isPanic": True},
 }  # fmt: skip
 
 #: Spliced in after encoding: numbers orjson will not write (past 64 bits, huge exponents).
@@ -198,7 +205,7 @@ def check_reply(path: str, status: int, text: str) -> None:
     assert status < 500, (path, status, text[:200])
     request_type = ROUTES[tuple(path.strip("/").split("/"))]  # type: ignore[index]
     if status == 200 and request_type in JSON_TYPES:
-        assert isinstance(orjson.loads(text), dict)
+        assert isinstance(orjson.loads(text), dict | list)
 
 
 @settings(

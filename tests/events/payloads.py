@@ -35,6 +35,7 @@ from sonoran_async.events import (
     EventUnitLogout,
     EventUnitPanic,
     EventUnitStatus,
+    EventUnitUpdate,
     PushEvent,
     ToneTargetType,
     UnitPage,
@@ -186,6 +187,16 @@ DOCUMENTED: dict[str, tuple[type[PushEvent], Any, Callable[[Any], bool]]] = {
         ),
     ),
     "EVENT_UNIT_LOGOUT": (EventUnitLogout, [{"identId": 1}], lambda e: e.ident_id == 1),
+    # Undocumented; the shape Sonoran's FiveM resource reads (`data.units[]`, whole units).
+    "EVENT_UNIT_UPDATE": (
+        EventUnitUpdate,
+        {"units": [{"id": 4, "status": 3, "isDispatch": False, "data": {"unitNum": "A-4"}}]},
+        lambda e: (
+            e.units[0].ident_id == 4
+            and e.units[0].status == UnitStatus.ENROUTE
+            and e.units[0].data.unit_num == "A-4"
+        ),
+    ),
     "EVENT_UNIT_GROUP_ADD": (
         EventUnitGroupAdd,
         {"identId": 1, "identIds": [1, 2, 3], "groupName": "Ladder 61"},
