@@ -19,6 +19,10 @@ Try it offline, with the emulator pushing its events back to the bridge:
     sonoran-async emulate --port 8080 --push-url http://127.0.0.1:30120/sonorancad/event
     python examples/game_bridge.py --cad-url http://127.0.0.1:8080 --port 30120
     curl -X POST localhost:30120/game/911 -d '{"caller": "Jane", "location": "Route 68"}'
+
+With `--realtime` the bridge also keeps Sonoran's websocket open (`sonoran_async.realtime`):
+positions go over it (a call every 250 ms; over HTTP while it is down) and the CAD pushes
+its events down it first, to the same handlers, so the bridge needs no public port for them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -48,11 +53,13 @@ from sonoran_async.events import (
     EventReceiver,
     EventRemove911,
 )
+from sonoran_async.realtime import SonoranRealtime
 
 log = logging.getLogger("game_bridge")
 
 CAD: web.AppKey[SonoranClient] = web.AppKey("cad", SonoranClient)
 RECEIVER: web.AppKey[EventReceiver] = web.AppKey("receiver", EventReceiver)
+REALTIME: web.AppKey[SonoranRealtime] = web.AppKey("realtime", SonoranRealtime)
 OPEN_911: web.AppKey[dict[int, EmergencyCall]] = web.AppKey("open_911", dict)
 
 
@@ -101,7 +108,8 @@ async def report_911(request: web.Request) -> web.Response:
 
 
 async def report_position(request: web.Request) -> web.Response:
-    """A unit moved: update its live-map position (grouped and conflated by the client)."""
+    """A unit moved: update its live-map position (grouped and conflated by the client, or
+    by the websocket session when there is one)."""
     event = await _game_event(request)
     try:
         update = UnitLocation(
@@ -109,7 +117,9 @@ async def report_position(request: web.Request) -> web.Response:
             location=_field(event, "location", ""),
             coordinates=Coordinates(x=_field(event, "x"), y=_field(event, "y")),
         )
-        result = await request.app[CAD].unit_location(update)
+        realtime = request.app.get(REALTIME)
+        sender = realtime if realtime is not None else request.app[CAD]
+        result = await sender.unit_location(update)
     except ValidationError as exc:
         return _json(422, outcome="invalid", field=exc.field, error=str(exc))
     except SonoranError as exc:  # a position is resent by the game a few seconds later
@@ -122,8 +132,18 @@ async def list_calls(request: web.Request) -> web.Response:
     return _json(200, calls=[{"callId": c.call_id, "caller": c.caller} for c in calls])
 
 
-def create_app(cad: SonoranClient, api_key: str) -> web.Application:
-    """The bridge: the game's routes and the CAD's push-event listener in one app."""
+def create_app(
+    cad: SonoranClient,
+    api_key: str,
+    *,
+    realtime: bool = False,
+    community_id: str = "demo",
+    cad_url: str = "https://api.sonorancad.com",
+    server_id: int = 1,
+) -> web.Application:
+    """The bridge: the game's routes and the CAD's push-event listener in one app. With
+    `realtime`, while the app runs it also holds a websocket session to `cad_url` for
+    `server_id`: positions go over it, and pushed events reach the same handlers."""
     app = web.Application()
     app[CAD] = cad
     open_911: dict[int, EmergencyCall] = {}
@@ -152,6 +172,21 @@ def create_app(cad: SonoranClient, api_key: str) -> web.Application:
             log.info("dispatch %d: %s", event.dispatch.call_id, event.dispatch.title)
 
     receiver.add_to(app)
+    if realtime:
+
+        async def socket(app: web.Application) -> AsyncIterator[None]:
+            async with SonoranRealtime(
+                community_id,
+                api_key,
+                base_url=cad_url,
+                server_id=server_id,
+                events=receiver,  # the handlers above, whichever way an event comes
+                fallback=cad,  # positions over HTTP while the socket is down
+            ) as session:
+                app[REALTIME] = session
+                yield
+
+        app.cleanup_ctx.append(socket)
     return app
 
 
@@ -160,13 +195,24 @@ def main() -> None:
     parser.add_argument("--cad-url", default="https://api.sonorancad.com")
     parser.add_argument("--community-id", default=os.environ.get("SONORAN_COMMUNITY_ID", "demo"))
     parser.add_argument("--port", type=int, default=30120)
+    parser.add_argument(
+        "--realtime", action="store_true", help="also use Sonoran's websocket (positions, events)"
+    )
+    parser.add_argument("--server-id", type=int, default=1)
     args = parser.parse_args()
     api_key = os.environ.get("SONORAN_API_KEY", "demo-key")
     logging.basicConfig(level=logging.INFO)
 
     async def app_factory() -> web.Application:
         cad = SonoranClient(args.community_id, api_key, base_url=args.cad_url)
-        app = create_app(cad, api_key)
+        app = create_app(
+            cad,
+            api_key,
+            realtime=args.realtime,
+            community_id=args.community_id,
+            cad_url=args.cad_url,
+            server_id=args.server_id,
+        )
         app.on_cleanup.append(lambda _: cad.aclose())
         return app
 

@@ -14,6 +14,8 @@ Self-contained: it imports nothing from the client, so it is an independent chec
 from ._app import CORE_KEY, create_app
 from ._core import MULTI_MODES, PLANS, EmulatorCore, EmulatorSettings, MultiMode
 from ._faults import SCRIPT_NAMES, Faults
+from ._hub import HUB_PATH, Hub
+from ._hub_wire import HubStats
 from ._live import DEMO_FIXTURE, LiveState, live_of, make_record
 from ._server import Emulator
 from ._snapshots import SNAPSHOT_MODES, SnapshotMode
@@ -32,6 +34,9 @@ __all__ = [
     "EmulatorSettings",
     "EmulatorStats",
     "Faults",
+    "HUB_PATH",
+    "Hub",
+    "HubStats",
     "Listener",
     "LiveState",
     "MultiMode",

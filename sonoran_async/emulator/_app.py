@@ -14,6 +14,7 @@ from aiohttp import web
 
 from . import _http
 from ._core import EmulatorCore, EmulatorSettings
+from ._hub import add_hub
 from ._push import Pusher
 
 CORE_KEY: Final = web.AppKey("sonoran_emulator_core", EmulatorCore)
@@ -70,8 +71,9 @@ def create_app(
         client_max_size=core.max_body_bytes, handler_args={"auto_decompress": False}
     )
     app[CORE_KEY] = core
+    hub = add_hub(app, core)  # /apiWsHub: sockets get push events before push_url does
     if push_url is not None:
-        pusher = Pusher(push_url, core.api_key, core.state, core.stats)
+        pusher = Pusher(push_url, core.api_key, core.state, core.stats, skip=hub.takes)
         core.add_listener(pusher.notify)
         app.cleanup_ctx.append(pusher.running)
     app.router.add_get("/healthz", _healthz)

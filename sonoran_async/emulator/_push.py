@@ -125,6 +125,7 @@ class Pusher:
         max_queue: int = 1000,
         timeout: float = 5.0,
         drain_timeout: float = 1.0,
+        skip: Callable[[int, WireObject], bool] | None = None,
     ) -> None:
         parsed = check_push_url(url)
         self.url = url
@@ -135,6 +136,8 @@ class Pusher:
         self._stats = stats
         self._timeout = timeout
         self._drain_timeout = drain_timeout
+        #: True when a change's event went another way (a websocket): no HTTP push then.
+        self._skip = skip
         self._queue: asyncio.Queue[tuple[str, PushBody]] = asyncio.Queue(max_queue)
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
@@ -146,7 +149,9 @@ class Pusher:
         """The state listener: queue the push for one applied change (never blocks). The
         body is encoded now, so it shows the call as this change left it."""
         build = EVENTS.get(kind)
-        event = build(self._state, call_id, obj) if build is not None else None
+        if build is None or (self._skip is not None and self._skip(call_id, obj)):
+            return
+        event = build(self._state, call_id, obj)
         if event is None:
             return
         event_type, data = event

@@ -14,6 +14,7 @@ from aiohttp.web_request import BaseRequest
 from ._app import CORE_KEY, create_app
 from ._core import EmulatorCore, EmulatorSettings, MultiMode, check_multi
 from ._faults import Faults
+from ._hub import HUB_KEY, Hub
 from ._state import CadState, EmulatorStats
 
 ACCESS_LOG = logging.getLogger("sonoran_async.emulator.access")
@@ -129,6 +130,11 @@ class Emulator:
     @property
     def stats(self) -> EmulatorStats:
         return self.core.stats
+
+    @property
+    def hub(self) -> Hub:
+        """The websocket hub at `/apiWsHub` (its fault switches and counters)."""
+        return self.app[HUB_KEY]
 
     @property
     def faults(self) -> Faults:

@@ -169,12 +169,21 @@ class EventReceiver:
         event_type = envelope.get("type")
         if type(event_type) is not str or not event_type.strip():
             return self._malformed("no type")
-        events = parse_events(event_type, envelope.get("data"))
+        if not self.dispatch(event_type, envelope.get("data")):
+            return web.Response(status=503, text="busy", headers={"Retry-After": "1"})
+        return web.Response(text="ok")
+
+    def dispatch(self, event_type: str, data: Any) -> bool:
+        """Parse one push's `type` and `data` and start its handlers (without waiting for
+        them): what `handle` does after the key check, and what a websocket session
+        (`sonoran_async.realtime`) calls for each `pushEvent`. False, and nothing handled,
+        when `max_in_flight` would be exceeded."""
+        events = parse_events(event_type, data)
         calls = [(h, ev) for ev in events for h in self._handlers_for(ev)]
         if len(self._tasks) + len(calls) > self.max_in_flight:
             self.stats.busy += 1
             log.warning("push %s not handled: %d handlers in flight", event_type, len(self._tasks))
-            return web.Response(status=503, text="busy", headers={"Retry-After": "1"})
+            return False
         self.stats.pushes += 1
         self.stats.events += len(events)
         self.stats.unknown += sum(1 for ev in events if isinstance(ev, UnknownEvent))
@@ -183,7 +192,7 @@ class EventReceiver:
             task = asyncio.create_task(self._call(handler, event))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return web.Response(text="ok")
+        return True
 
     def _handlers_for(self, event: PushEvent) -> list[Handler[Any]]:
         """The handlers registered for the event's class or a base of it, then `on_any`'s."""

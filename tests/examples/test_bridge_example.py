@@ -123,3 +123,43 @@ async def test_the_game_hears_honest_errors(running: Running) -> None:
 
         async with session.post(running.url + "/game/911", data=b"{") as bad:
             assert bad.status == 400
+
+
+async def test_with_realtime_positions_and_events_use_the_socket() -> None:
+    """--realtime: no push_url at all, yet the CAD's events reach the bridge's handlers
+    (down the websocket), and positions go out as unitLocation calls."""
+    async with (
+        Emulator("demo", "demo-key") as emu,
+        SonoranClient("demo", "demo-key", base_url=emu.url) as cad,
+    ):
+        app = bridge.create_app(
+            cad, "demo-key", realtime=True, community_id="demo", cad_url=emu.url
+        )
+        arrived = asyncio.Event()
+        receiver: EventReceiver = app[bridge.RECEIVER]
+
+        @receiver.on(Event911)
+        async def seen(event: Event911) -> None:
+            arrived.set()
+
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.post(
+                    url + "/game/911", json={"caller": "Jo", "location": "Route 68"}
+                ) as reply:
+                    assert reply.status == 201
+                await asyncio.wait_for(arrived.wait(), timeout=10)
+                position = {"apiId": "steam:2", "location": "Alta St", "x": 1.0, "y": 2.0}
+                async with session.post(url + "/game/position", json=position) as reply:
+                    assert (await reply.json()) == {"outcome": "sent"}
+            realtime = app[bridge.REALTIME]
+            assert realtime.stats.pushes == 1 and emu.stats.pushed == 0
+            assert emu.hub.stats.locations == 1
+            assert emu.state.units["steam:2"]["coordinates"] == {"x": 1.0, "y": 2.0}
+        finally:
+            await runner.cleanup()
