@@ -72,7 +72,7 @@ from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._sender import MultiObject
 from ._state import ClientState
-from ._stats import ClientStats
+from ._stats import ClientStats, TypeStats
 from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
 from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
 
@@ -160,6 +160,7 @@ __all__ = [
     "TOKEN_KEY",
     "Transport",
     "TransportError",
+    "TypeStats",
     "UnitCommand",
     "UnitLocation",
     "UnitPanicUpdate",

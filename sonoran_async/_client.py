@@ -42,6 +42,7 @@ from ._reconcile import Reconciler
 from ._sender import Sender
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats
+from ._tracing import note_caller
 from ._transport import AiohttpTransport, Transport
 from ._versions import limiter_for, wire_for
 from ._wire import V1Wire
@@ -314,6 +315,7 @@ class SonoranClient(LiveMethods, EndpointMethods):
                 self._pending.give_back(1)
                 raise
         future: asyncio.Future[Any] = loop.create_future()
+        note_caller(future)  # the batch's span links to the caller's (OpenTelemetry)
         lane.put(Item(payload, request, token, future, loop.time()))
         if cache is not None and snapshots:
             cache.remember(payload, future)

@@ -32,6 +32,7 @@ from ._lane import Lane
 from ._outcomes import Proven, Refused, Shape, Unanswered, Unproven
 from ._reconcile import Found, Reconciler
 from ._state import Lifecycle
+from ._tracing import batch_ended, batch_started, reconciliation
 from ._wire import Wire
 
 logger = logging.getLogger("sonoran_async")
@@ -84,10 +85,12 @@ class Sender:
             self._lane.resend(later)
         counters.items += len(batch)
         counters.batch_sizes[len(batch)] += 1
+        counters.by_type[endpoint.request_type].batch_sizes[len(batch)] += 1
         self.in_flight += 1
         if self._tokens is not None and len(batch) > 1:
             self._add_tokens(batch)
         sent = False  # a request of this batch may have reached the server
+        span = batch_started(endpoint, batch)  # OpenTelemetry, when configured
         try:
             request = self._wire.build(endpoint, batch.items)
             sent = True
@@ -110,6 +113,9 @@ class Sender:
             logger.error("%s: unexpected error while sending: %s", endpoint.request_type, what)
             if sent and endpoint.creates:  # its outcome is open: never a plain error
                 self._counters.outcome_unknown += sum(not i.future.done() for i in batch.items)
+                self._counters.by_type[endpoint.request_type].outcome_unknown += sum(
+                    not i.future.done() for i in batch.items
+                )
                 batch.fail_all(
                     OutcomeUnknownError(
                         f"{endpoint.request_type}: internal error after sending ({what}); "
@@ -121,6 +127,7 @@ class Sender:
         finally:
             self.in_flight -= 1
             batch.finish()
+            batch_ended(span, batch)
 
     def _add_tokens(self, batch: Batch) -> None:
         """Creates sharing a request carry a token, so GET_CALLS can tell which exist if
@@ -159,6 +166,7 @@ class Sender:
         name = self.endpoint.request_type
         if self.endpoint.creates:
             self._counters.outcome_unknown += count
+            self._counters.by_type[name].outcome_unknown += count
             return self._delivery.scrub(
                 OutcomeUnknownError(
                     f"{name}: {why}; it may have been applied, so it was not re-sent "
@@ -189,6 +197,8 @@ class Sender:
             return
         batch.status = BatchStatus.RECONCILING
         self._counters.reconciliations += 1
+        self._counters.by_type[self.endpoint.request_type].reconciliations += 1
+        reconciliation(len(items))
         matches = await reconciler.find(self.endpoint, items, witness)
         absent: list[Item] = []
         unknown: list[Item] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,41 @@ if TYPE_CHECKING:
     from ._delivery import Counters
     from ._lane import Lane
     from ._sender import Sender
+
+
+@attrs.define
+class TypeCounters:
+    """Mutable running totals of one request type (the client's totals count them too)."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    outcome_unknown: int = 0
+    reconciliations: int = 0
+    batch_sizes: Counter[int] = attrs.Factory(Counter)
+
+
+class PerType(dict[str, TypeCounters]):
+    """Request type -> its `TypeCounters`, made on first use."""
+
+    def __missing__(self, request_type: str) -> TypeCounters:
+        counters = self[request_type] = TypeCounters()
+        return counters
+
+
+@attrs.frozen(kw_only=True)
+class TypeStats:
+    """One request type's share of `ClientStats` (the same meanings, for this type)."""
+
+    requests: int
+    items: int
+    retries: int
+    rate_limited: int
+    outcome_unknown: int
+    reconciliations: int
+    pending: int
+    in_flight: int
+    batch_sizes: dict[int, int]
 
 
 @attrs.frozen(kw_only=True)
@@ -34,6 +70,9 @@ class ClientStats:
     multi_object: dict[str, str]
     #: Request types that send one object per request since an ambiguous reply.
     fallback_lanes: tuple[str, ...]
+    #: The figures per request type, for every type this client can send (GET_CALLS
+    #: includes the look-ups of reconciliations). `resent` is counted in all only.
+    by_type: dict[str, TypeStats] = attrs.field(factory=dict)
 
     @property
     def mean_batch_size(self) -> float:
@@ -52,7 +91,7 @@ class ClientStats:
 
     @classmethod
     def of(cls, c: Counters, lanes: Iterable[Lane], senders: Iterable[Sender]) -> ClientStats:
-        senders = list(senders)
+        lanes, senders = list(lanes), list(senders)
         return cls(
             requests=c.requests,
             items=c.items,
@@ -70,4 +109,26 @@ class ClientStats:
                 if s.multi_object.value != "unknown"
             },
             fallback_lanes=tuple(s.endpoint.request_type for s in senders if s.fell_back),
+            by_type=_by_type(c.by_type, lanes, senders),
         )
+
+
+def _by_type(counts: PerType, lanes: list[Lane], senders: list[Sender]) -> dict[str, TypeStats]:
+    pending = {lane.endpoint.request_type: lane.queued for lane in lanes}
+    in_flight = {sender.endpoint.request_type: sender.in_flight for sender in senders}
+    stats: dict[str, TypeStats] = {}
+    for name in sorted(pending.keys() | counts.keys()):
+        c = counts.get(name) or TypeCounters()
+        sizes = dict(sorted(c.batch_sizes.items()))
+        stats[name] = TypeStats(
+            requests=c.requests,
+            items=sum(size * n for size, n in sizes.items()),
+            retries=c.retries,
+            rate_limited=c.rate_limited,
+            outcome_unknown=c.outcome_unknown,
+            reconciliations=c.reconciliations,
+            pending=pending.get(name, 0),
+            in_flight=in_flight.get(name, 0),
+            batch_sizes=sizes,
+        )
+    return stats
