@@ -71,7 +71,7 @@ from ._ratelimit import Limiter, LocalLimiter
 from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package only when used
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
 from ._state import ClientState
-from ._stats import ClientStats
+from ._stats import ClientStats, TypeStats
 from ._transport import AiohttpTransport, PostTransport, Reply, RequestTransport, Transport
 from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
 from ._versions import V2Budgets
@@ -161,6 +161,7 @@ __all__ = [
     "TOKEN_KEY",
     "Transport",
     "TransportError",
+    "TypeStats",
     "UnitCommand",
     "UnitLocation",
     "UnitPanicUpdate",

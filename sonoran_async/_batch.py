@@ -56,7 +56,7 @@ class BatchStatus(enum.Enum):
 
 
 class Batch:
-    __slots__ = ("items", "on_wire", "status", "waited")
+    __slots__ = ("error", "failed", "items", "on_wire", "status", "waited")
 
     def __init__(self, items: list[Item]) -> None:
         self.items = items
@@ -66,6 +66,8 @@ class Batch:
         self.on_wire = False
         #: Seconds spent waiting for the rate budget and 429s: capped by the retry policy.
         self.waited = 0.0
+        self.failed = 0  # callers this batch failed
+        self.error: BaseException | None = None  # the first error it failed them with
 
     def __len__(self) -> int:
         return len(self.items)
@@ -92,7 +94,10 @@ class Batch:
 
     def fail(self, items: Iterable[Item], error: BaseException) -> None:
         for item in items:
-            fail(item.future, for_caller(error))
+            if not item.future.done():
+                item.future.set_exception(for_caller(error))
+                self.failed += 1
+                self.error = self.error or error
 
     def fail_all(self, error: BaseException) -> None:
         self.fail(self.items, error)

@@ -39,6 +39,7 @@ from ._reconcile import Reconciler
 from ._state import ClientState, Lifecycle
 from ._stats import ClientStats, Counters
 from ._tokens import Tokens
+from ._tracing import note_caller
 from ._transport import AiohttpTransport, PostTransport, Transport
 from ._versions import V2Budgets, limiter_for, transport_for, wire_for
 
@@ -278,6 +279,7 @@ class SonoranClient(LiveMethods, EndpointMethods):
             await self._wait_for_room()
         # The Future class itself, not loop.create_future(): no Python frame per item.
         future: asyncio.Future[Any] = _Future(loop=loop)
+        note_caller(future)  # the batch's span links to the caller's (OpenTelemetry)
         lane.put(Item(payload, request, token, future, self._now() if route.stamps else 0.0))
         if shares_replies:
             return self._share(route, payload, future, single_flight)

@@ -35,12 +35,14 @@ from ._errors import (
     SonoranError,
     TransportError,
     for_caller,
+    references,
 )
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._scrub import scrub_error
 from ._settle import outcome_unknown
 from ._stats import Counters
+from ._tracing import rate_limited, retry
 from ._transport import JSON_HEADERS, Reply, Transport
 from ._wire import HttpRequest
 
@@ -150,6 +152,7 @@ class Delivery:
             if (stopped := self._stopped()) is not None:  # e.g. while backing off
                 raise for_caller(stopped)
             counters.requests += 1
+            counters.by_type[endpoint.request_type].requests += 1
             if logger.isEnabledFor(logging.DEBUG):
                 shown = redacted(request.body) if request.body else ""
                 logger.debug("%s %s (%d objects) %s", request.method, request.path, objects, shown)
@@ -204,20 +207,25 @@ class Delivery:
             delay = random.uniform(ceiling / 2, ceiling) if self._policy.jitter else ceiling
             delay = max(delay, self._policy.base_delay)
         delay = max(delay, _MIN_RATE_LIMIT_WAIT)
+        request_id = references(reply.body).get("request_id")  # Sonoran's, for a ticket
         allowed = self._policy.max_rate_limit_wait - batch.waited
         if delay > allowed:
             raise RateLimitedError(
                 f"{endpoint.request_type}: still rate limited after {batch.waited:.1f}s of "
                 f"waiting (the server asks for {delay:.1f}s more)",
                 retry_after=delay,
+                request_id=request_id,
             )
         self._counters.rate_limited += 1
+        self._counters.by_type[endpoint.request_type].rate_limited += 1
         logger.warning(
-            "%s: rate limited (429); waiting %.2fs",
+            "%s: rate limited (429); waiting %.2fs%s",
             endpoint.request_type,
             delay,
-            extra={"sonoran_event": "rate_limited"},  # lets a front end sum these up
+            f" (request_id {request_id})" if request_id else "",
+            extra={"sonoran_event": "rate_limited", "request_id": request_id},  # summed up
         )
+        rate_limited(delay, request_id)  # an event on the batch's span
         bucket = self._buckets[endpoint.request_type]
         await self._limiter.rate_limited(bucket, delay)
         batch.waited += await self._limiter.acquire(bucket, allowed)
@@ -227,6 +235,7 @@ class Delivery:
     ) -> None:
         delay = self.backoff(failures)
         self._counters.retries += 1
+        self._counters.by_type[endpoint.request_type].retries += 1
         logger.warning(
             "%s: %s; retry %d/%d in %.2fs",
             endpoint.request_type,
@@ -235,6 +244,7 @@ class Delivery:
             self._policy.max_attempts - 1,
             delay,
         )
+        retry(why, failures, delay)  # an event on the batch's span
         await self._clock.sleep(delay)
         batch.waited += await self._limiter.acquire(
             self._buckets[endpoint.request_type],

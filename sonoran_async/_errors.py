@@ -9,11 +9,25 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, TypeVar
 
+import orjson
+
 _E = TypeVar("_E", bound=BaseException)
+
+#: Sonoran's reference ids are short hex or W3C strings; anything else is not kept.
+_REFERENCE = re.compile(r"[\w.:/+=-]{1,128}", re.ASCII)
+_KEYS = (("trace_id", ("traceId", "trace_id")), ("request_id", ("request_id", "requestId")))
 
 
 class SonoranError(Exception):
-    """Root of every error this library raises on purpose."""
+    """Root of every error this library raises on purpose.
+
+    `trace_id` (a problem+json body's `traceId`) and `request_id` (a 429 body's
+    `request_id`) are Sonoran's references for the reply, to quote in a support ticket;
+    None when the server gave none.
+    """
+
+    trace_id: str | None = None
+    request_id: str | None = None
 
 
 class ValidationError(SonoranError, ValueError):
@@ -86,9 +100,13 @@ class MissingEditableFieldsError(ApiError):
 class RateLimitedError(SonoranError):
     """The server kept answering 429 for longer than `RetryPolicy.max_rate_limit_wait`."""
 
-    def __init__(self, message: str, retry_after: float | None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None, *, request_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        if request_id is not None:
+            self.request_id = request_id
 
     def __reduce__(
         self,
@@ -176,6 +194,54 @@ def error_from_text(status: int, text: str) -> ApiError | None:
             return None
         cls = ApiError
     return cls(status, text)
+
+
+def references(body: bytes) -> dict[str, str]:
+    """Sonoran's `traceId` and `request_id` in a JSON error body (problem+json, or a 429's
+    `{"message", "request_id"}`), as `trace_id` / `request_id`; {} for any other body.
+
+    Only short id-like strings are kept: a reply's text never reaches a log through here.
+    """
+    if not body.startswith(b"{"):
+        return {}
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return {}
+    if type(document) is not dict:
+        return {}
+    found: dict[str, str] = {}
+    for name, keys in _KEYS:
+        value = next((document[k] for k in keys if k in document), None)
+        if type(value) is str and _REFERENCE.fullmatch(value):
+            found[name] = value
+    return found
+
+
+def keep_references(error: BaseException | None, body: bytes) -> None:
+    """Set the body's `references` on the error it was read as (if any)."""
+    if isinstance(error, SonoranError):
+        for name, value in references(body).items():
+            setattr(error, name, value)
+
+
+def references_of(error: BaseException) -> dict[str, str]:
+    """An error's Sonoran references, for a log record's `extra` ({} when it has none)."""
+    return {
+        name: value
+        for name in ("trace_id", "request_id")
+        if (value := getattr(error, name, None)) is not None
+    }
+
+
+def quoted_references(error: BaseException) -> str:
+    """` (traceId ..., request_id ...)` as Sonoran names them, for a log line; "" if none."""
+    found = references_of(error)
+    shown = [f"{key} {found[name]}" for name, key in _SHOWN if name in found]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+_SHOWN = (("trace_id", "traceId"), ("request_id", "request_id"))
 
 
 def for_caller(error: _E) -> _E:

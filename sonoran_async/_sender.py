@@ -26,6 +26,7 @@ from ._reconcile import Found, Reconciler
 from ._settle import Settler
 from ._stats import Counters
 from ._tokens import Tokens
+from ._tracing import batch_ended, batch_started, reconciliation
 from ._wire import Wire
 
 logger = logging.getLogger("sonoran_async")
@@ -81,11 +82,13 @@ class Sender:
         size = len(batch.items)
         counters.items += size
         counters.batch_sizes[size] += 1
+        counters.by_type[endpoint.request_type].batch_sizes[size] += 1
         self.in_flight += 1
         if self._tokens is not None and size > 1:
             self._tokens.mark(batch)
         verdict = SETTLED
         sent = False  # a request of this batch may have reached the server
+        span = batch_started(endpoint, batch)  # OpenTelemetry, when configured
         try:
             request = self._wire.build(endpoint, batch.items)
             sent = True
@@ -114,6 +117,7 @@ class Sender:
         finally:
             self.in_flight -= 1
             batch.finish()
+            batch_ended(span, batch)
         if apart:
             return attrs.evolve(verdict, resend=apart + verdict.resend)
         return verdict
@@ -135,6 +139,8 @@ class Sender:
             return Verdict(one_per_request=fall_back)
         batch.status = BatchStatus.RECONCILING
         self._counters.reconciliations += 1
+        self._counters.by_type[self.endpoint.request_type].reconciliations += 1
+        reconciliation(len(items))
         matches = await reconciler.find(self.endpoint, items, witness)
         absent: list[Item] = []
         unknown: list[Item] = []

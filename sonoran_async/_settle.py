@@ -34,6 +34,7 @@ def outcome_unknown(
 ) -> OutcomeUnknownError:
     """The error of `count` creates that may or may not have been applied (counted)."""
     counters.outcome_unknown += count
+    counters.by_type[endpoint.request_type].outcome_unknown += count
     return OutcomeUnknownError(
         f"{endpoint.request_type}: {why}; it may have been applied, so it was not re-sent "
         "(check GET_CALLS)"

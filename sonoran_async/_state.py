@@ -7,7 +7,14 @@ import enum
 import logging
 from collections.abc import Callable
 
-from ._errors import ApiError, ClientClosedError, SonoranError, for_caller
+from ._errors import (
+    ApiError,
+    ClientClosedError,
+    SonoranError,
+    for_caller,
+    quoted_references,
+    references_of,
+)
 
 logger = logging.getLogger("sonoran_async")
 
@@ -65,7 +72,12 @@ class Lifecycle:
             return
         self.fatal = error
         self.state = ClientState.FAILED
-        logger.warning("stopping: the server answered %r; no further requests", error.text)
+        logger.warning(
+            "stopping: the server answered %r%s; no further requests",
+            error.text,
+            quoted_references(error),
+            extra=references_of(error),
+        )
         self._fail_queued(error)
 
     def begin_close(self) -> bool:

@@ -10,6 +10,26 @@ import attrs
 
 
 @attrs.define
+class TypeCounters:
+    """Mutable running totals of one request type (the client's totals count them too)."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    outcome_unknown: int = 0
+    reconciliations: int = 0
+    batch_sizes: Counter[int] = attrs.Factory(Counter)
+
+
+class PerType(dict[str, TypeCounters]):
+    """Request type -> its `TypeCounters`, made on first use."""
+
+    def __missing__(self, request_type: str) -> TypeCounters:
+        counters = self[request_type] = TypeCounters()
+        return counters
+
+
+@attrs.define
 class Counters:
     """Mutable running totals behind `SonoranClient.stats`."""
 
@@ -21,6 +41,7 @@ class Counters:
     outcome_unknown: int = 0
     reconciliations: int = 0
     batch_sizes: Counter[int] = attrs.Factory(Counter)
+    by_type: PerType = attrs.Factory(PerType)  # the same figures per request type
 
 
 @attrs.frozen
@@ -32,6 +53,21 @@ class LaneReport:
     in_flight: int
     multi_object: str
     fell_back: bool
+
+
+@attrs.frozen(kw_only=True)
+class TypeStats:
+    """One request type's share of `ClientStats` (the same meanings, for this type)."""
+
+    requests: int
+    items: int
+    retries: int
+    rate_limited: int
+    outcome_unknown: int
+    reconciliations: int
+    pending: int
+    in_flight: int
+    batch_sizes: dict[int, int]
 
 
 @attrs.frozen(kw_only=True)
@@ -54,6 +90,9 @@ class ClientStats:
     multi_object: dict[str, str]
     #: Request types that send one object per request since an ambiguous reply.
     fallback_lanes: tuple[str, ...]
+    #: The figures per request type, for every type this client can send (GET_CALLS
+    #: includes the look-ups of reconciliations). `resent` is counted in all only.
+    by_type: dict[str, TypeStats] = attrs.field(factory=dict)
 
     @property
     def mean_batch_size(self) -> float:
@@ -90,4 +129,26 @@ class ClientStats:
                 if lane.multi_object != "unknown"
             },
             fallback_lanes=tuple(lane.request_type for lane in lanes if lane.fell_back),
+            by_type=_by_type(c.by_type, lanes),
         )
+
+
+def _by_type(counts: PerType, lanes: list[LaneReport]) -> dict[str, TypeStats]:
+    reports = {lane.request_type: lane for lane in lanes}
+    stats: dict[str, TypeStats] = {}
+    for name in sorted(reports.keys() | counts.keys()):
+        c = counts.get(name) or TypeCounters()
+        sizes = dict(sorted(c.batch_sizes.items()))
+        lane = reports.get(name)
+        stats[name] = TypeStats(
+            requests=c.requests,
+            items=sum(size * n for size, n in sizes.items()),
+            retries=c.retries,
+            rate_limited=c.rate_limited,
+            outcome_unknown=c.outcome_unknown,
+            reconciliations=c.reconciliations,
+            pending=lane.queued if lane is not None else 0,
+            in_flight=lane.in_flight if lane is not None else 0,
+            batch_sizes=sizes,
+        )
+    return stats

@@ -29,6 +29,7 @@ from ._errors import (
     ServerNotFoundError,
     ValidationError,
     error_from_text,
+    keep_references,
 )
 from ._outcomes import Outcome, Proven, Reading, Refused, Shape, Unanswered, Unproven
 from ._proof import NoProof
@@ -186,6 +187,7 @@ def read_reply(
 
 def _read_error(status: int, body: bytes, n: int) -> Reading:
     error = error_from_problem(status, body)
+    keep_references(error, body)  # Sonoran's traceId, for a support ticket
     if error is None:
         text = body.decode("utf-8", "replace").strip()
         return Reading(Shape.NOTHING, [Unproven(f"HTTP {status}: {quoted(text)}")] * n)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from ._common import (
     target_label,
     usage_error,
 )
-from ._report import library_logs_to
+from ._observe import library_logs, log_error, stderr_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -66,9 +65,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    with library_logs_to(Console(stderr=True)):  # retry warnings, as `ingest` shows them
+    # Retry warnings as `ingest` shows them, or JSON lines (--log-format json).
+    with library_logs(args, stderr_console(args)):
         return asyncio.run(run_calls(args))
 
 
@@ -210,6 +208,6 @@ async def run_calls(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         raise usage_error(exc) from None
     except SonoranError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        log_error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_FAILED
     return EXIT_OK

@@ -35,12 +35,12 @@ from ._feed import Feeder
 from ._journal import JOURNAL_HELP, Journal, JournalError, JournalMismatch, Source
 from ._lines import SCHEMA_HELP, input_facts
 from ._lock import JournalBusy
+from ._observe import library_logs, metrics_served, stderr_console
 from ._progress import IngestProgress
 from ._recorder import Recorder, RejectsWriter, is_fatal, reason_of
 from ._report import (
     Tally,
     json_line,
-    library_logs_to,
     report_rate_limits,
     summary,
     summary_table,
@@ -126,10 +126,8 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    with library_logs_to(console):
+    console = stderr_console(args)  # text, or JSON lines (--log-format)
+    with library_logs(args, console):
         return asyncio.run(Ingest(args, console).main())
 
 
@@ -221,9 +219,12 @@ class Ingest:
         batch = BatchPolicy(
             max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
         )
-        async with connect(
-            args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
-        ) as (client, emulator):
+        async with (
+            connect(
+                args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
+            ) as (client, emulator),
+            metrics_served(args, client),  # --metrics-port
+        ):
             self._client = client
             journal = None
             if settings.journal is not None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from .. import __version__
 from . import _calls, _demo, _emulate, _ingest
 from ._common import EXIT_FAILED, UsageError, connection_options, rate_options
+from ._observe import log_options, metrics_options
 
 _COMMANDS = {"demo": _demo, "ingest": _ingest, "calls": _calls, "emulate": _emulate}
 
@@ -22,9 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    client_options = [connection_options(), rate_options()]
+    client_options = [connection_options(), rate_options(), log_options()]
     _demo.add_parser(commands, [])
-    _ingest.add_parser(commands, client_options)
+    _ingest.add_parser(commands, [*client_options, metrics_options()])
     _calls.add_parser(commands, client_options)
     _emulate.add_parser(commands, [])
     return parser

@@ -67,6 +67,9 @@ def test_the_command_line_and_benchmarks_are_extras(metadata: Message) -> None:
     assert {"openapi-core", "PyYAML"} <= by_extra["emulator"]
     assert "mkdocstrings" in by_extra["docs"]
     assert {"pytest", "pytest-asyncio"} <= by_extra["testing"]  # the pytest plugin's
+    assert by_extra["metrics"] == {"prometheus-client"}
+    assert by_extra["otel"] == {"opentelemetry-api"}  # the API only: the SDK is the app's
+    assert "opentelemetry-sdk" not in set().union(*(v for k, v in by_extra.items() if k != "dev"))
     assert not any("rich" in names for extra, names in by_extra.items() if extra != "cli")
 
 
