@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._enums import CallType
 from .._errors import SonoranError
-from .._policies import TOKEN_KEY
+from .._policies import TOKEN_KEY, ReconcilePolicy
 from .._reconcile import Found, look_up_tokens
 from ._common import UsageError
 from ._journal import IN_DOUBT, REJECTED, RESEND, LineState, Outcome, Row
@@ -46,6 +46,7 @@ async def look_up(
     tally: Tally,
     console: Console,
     stopping: asyncio.Event,
+    policy: ReconcilePolicy | None = None,
 ) -> list[Outcome]:
     """Per line in doubt: CREATED with its id if its token is on the server once, PENDING
     (sent again) if proven absent, else it stays UNKNOWN. One GET_CALLS per server."""
@@ -65,7 +66,8 @@ async def look_up(
             return snapshot.emergency_calls
 
         try:  # absence is proven, never assumed: the client's shared rule
-            matches = await look_up_tokens(fetch, TOKEN_KEY, [rows[n].token for n in lines])
+            tokens = [rows[n].token for n in lines]
+            matches = await look_up_tokens(fetch, TOKEN_KEY, tokens, policy=policy)
         except SonoranError as exc:
             console.print(
                 f"[yellow]could not look up {len(lines):,} lines in doubt on server "

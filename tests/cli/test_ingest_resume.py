@@ -47,6 +47,9 @@ async def start_ingest(
         emu.url,
         "--no-progress",
         "--json",
+        # The emulator's snapshots are never stale: a short recheck proves absence as well.
+        "--recheck-after",
+        "0.1",
         *extra,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
