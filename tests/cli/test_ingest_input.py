@@ -45,20 +45,19 @@ def test_stdin_with_a_bom_and_json_summary(tmp_path: Path) -> None:
 
 def test_stdin_from_a_pipe_reads_to_the_end(tmp_path: Path) -> None:
     body = b"".join(orjson.dumps({"caller": f"C{i}", "location": "x"}) + b"\n" for i in range(300))
-    producer = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", f"import sys; sys.stdout.buffer.write({body!r})"],
         stdout=subprocess.PIPE,
-    )
-    assert producer.stdout is not None
-    done = subprocess.run(
-        [sys.executable, "-m", "sonoran_async", "ingest", "-", "--json", "--rate-limit", "0"],
-        stdin=producer.stdout,
-        capture_output=True,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-    producer.wait()
+    ) as producer:  # closes the pipe and waits
+        assert producer.stdout is not None
+        done = subprocess.run(
+            [sys.executable, "-m", "sonoran_async", "ingest", "-", "--json", "--rate-limit", "0"],
+            stdin=producer.stdout,
+            capture_output=True,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
     assert orjson.loads(done.stdout)["created"] == 300, done.stderr.decode()
 
 
@@ -159,7 +158,7 @@ def test_rate_limit_replies_are_reported_in_one_aggregated_line(tmp_path: Path) 
         )
     finally:
         emulator.terminate()
-        emulator.wait()
+        emulator.communicate()  # waits, and closes its stdout
     summary = orjson.loads(done.stdout)
     err = done.stderr.decode()
     assert summary["created"] == 20 and summary["rate_limited"] >= 3, err

@@ -49,7 +49,12 @@ async def test_item6_a_short_key_never_rewrites_reply_data() -> None:
     """With key `k`, `sonoranAsyncToken` in a snapshot must stay what the server sent."""
     async with Emulator(api_key="k", multi="first_only") as emu:
         async with SonoranClient(
-            "demo", "k", base_url=emu.url, rate_limit=None, retry=FAST_RETRY
+            "demo",
+            "k",
+            base_url=emu.url,
+            rate_limit=None,
+            retry=FAST_RETRY,
+            reconcile=ReconcilePolicy(recheck_after=0.01),  # the emulator is never stale
         ) as cad:
             outcomes = await asyncio.gather(
                 *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(20)),
