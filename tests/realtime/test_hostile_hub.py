@@ -18,14 +18,17 @@ import pytest
 from aiohttp import web
 
 from sonoran_async import LocationUpdate
+from sonoran_async.events import Event911, EventReceiver
 from sonoran_async.realtime import (
     ConnectionState,
     LiveCoordinates,
     LiveLocation,
+    LocationRefusedError,
     RealtimeClosedError,
     RealtimeError,
     SonoranRealtime,
     _connection,
+    _sending,
 )
 
 KEY = "hostile-hub-key-0042"
@@ -330,3 +333,175 @@ async def test_reconnecting_for_ever_never_overflows_the_backoff(
             await many.wait()
         assert rt.state is ConnectionState.RECONNECTING
         assert rt._run_task is not None and not rt._run_task.done()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["unknown-id", "not-json", "no-object", "binary", "close", "pings-only", "null-result"],
+)
+async def test_a_hub_misbehaving_mid_call_costs_one_reconnect_and_no_position(
+    serve: Serve, fault: str
+) -> None:
+    """The first link answers a unitLocation call in the worst plausible ways; the
+    update is re-sent over the second link (or, for a completion that is no reply,
+    refused with a typed error), and nothing else happens: one reconnect, no loop."""
+
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        await accept(ws)
+        async for message in messages(ws):
+            if message.get("target") != "unitLocation" or n > 1:
+                await send(ws, completion(message, {"success": True}))
+                continue
+            if fault == "unknown-id":
+                await send(ws, {"type": 3, "invocationId": "999", "result": {"success": True}})
+            elif fault == "not-json":
+                await ws.send_str("{nope" + RS)
+            elif fault == "no-object":
+                await ws.send_str("[3]" + RS)
+            elif fault == "binary":
+                await ws.send_bytes(b"\x00\x01")
+            elif fault == "close":
+                await send(ws, {"type": 7, "error": "going away", "allowReconnect": True})
+            elif fault == "pings-only":
+                for _ in range(5):
+                    await send(ws, {"type": 6})
+                    await asyncio.sleep(0.05)
+            else:
+                await send(ws, completion(message, None))
+
+    hub = await serve(script)
+    async with _session(hub.url, invoke_timeout=0.2, server_timeout=5.0) as rt:
+        if fault == "null-result":
+            with pytest.raises(LocationRefusedError):
+                await rt.unit_location(_loc(1))
+            assert rt.stats.outages == 0 and hub.connections == 1
+            return
+        assert await asyncio.wait_for(rt.unit_location(_loc(1)), 5) is LocationUpdate.SENT
+        assert rt.stats.outages == 1 and rt.stats.reconnects == 1 and hub.connections == 2
+        assert rt.stats.resent == 1
+
+
+@pytest.mark.parametrize("fault", ["close", "error", "garbage", "binary"])
+async def test_a_reconnect_refused_in_the_handshake_is_retried_with_backoff(
+    serve: Serve, fault: str
+) -> None:
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        if n in (2, 3):
+            await ws.receive()
+            if fault == "close":
+                await ws.close()
+            elif fault == "error":
+                await send(ws, {"error": "Requested protocol 'json' is not available."})
+            elif fault == "garbage":
+                await ws.send_str("<html>" + RS)
+            else:
+                await ws.send_bytes(b"{}\x1e")
+            return
+        await accept(ws)
+        async for message in messages(ws):
+            await send(ws, completion(message, {"success": True}))
+            if n == 1 and message.get("target") == "unitLocation":
+                await ws.close()
+
+    hub = await serve(script)
+    async with _session(hub.url) as rt:
+        assert await rt.unit_location(_loc(1)) is LocationUpdate.SENT
+        assert await asyncio.wait_for(rt.unit_location(_loc(1, 2)), 5) is LocationUpdate.SENT
+        assert hub.connections == 4 and rt.stats.outages == 1 and rt.stats.reconnects == 1
+
+
+async def test_a_burst_of_10000_pushes_with_slow_handlers(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """10,000 pushEvents at once, every handler stuck: locations still go out, the
+    handlers in flight stay bounded, the session stays up, and the 9,000 pushes not
+    handled make one WARNING (they made one each)."""
+    release = asyncio.Event()
+    handled = 0
+
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        await accept(ws)
+        async for message in messages(ws):
+            await send(ws, completion(message, {"success": True}))
+            if message.get("target") == "authenticatev2":
+                push = {"type": 1, "target": "pushEvent", "arguments": [{"type": "EVENT_911"}]}
+                for _ in range(10):
+                    await send(ws, *[push] * 1000)
+
+    hub = await serve(script)
+    caplog.set_level(logging.WARNING)
+    receiver = EventReceiver("x")
+
+    @receiver.on(Event911)
+    async def slow(event: Event911) -> None:
+        nonlocal handled
+        await release.wait()
+        handled += 1
+
+    async with _session(hub.url, events=receiver) as rt:
+        assert await asyncio.wait_for(rt.unit_location(_loc(1)), 5) is LocationUpdate.SENT
+        async with asyncio.timeout(10):  # a hang guard
+            while rt.stats.pushes < 10_000:  # noqa: ASYNC110 (a counter, no event to wait on)
+                await asyncio.sleep(0.01)
+        assert len(receiver._tasks) <= receiver.max_in_flight
+        assert rt.state is ConnectionState.CONNECTED and hub.connections == 1
+        release.set()
+    await receiver.aclose()
+    assert handled == receiver.max_in_flight
+    ours = [r for r in caplog.records if r.name.startswith("sonoran_async")]
+    assert len(ours) == 1, len(ours)  # one WARNING for the busy spell, not 9,000
+    assert receiver.stats.busy == 10_000 - receiver.max_in_flight
+
+
+def test_the_key_is_not_in_the_locals_of_a_refused_receiver() -> None:
+    with pytest.raises(ValueError) as caught:
+        EventReceiver(KEY, path="no-slash")
+    with_locals = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    assert KEY not in "".join(with_locals.format())
+
+
+async def test_a_bug_in_the_sender_fails_the_session_instead_of_hanging_callers(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = await serve(_answer_ok)
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(_sending.LocationSender, "_send", broken)
+    async with _session(hub.url) as rt:
+        with pytest.raises(RealtimeError, match="broke: RuntimeError"):
+            await asyncio.wait_for(rt.unit_location(_loc(1)), 5)
+        assert rt.state is ConnectionState.FAILED
+
+
+async def test_callers_cancelled_mid_send_change_nothing_for_the_others(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Callers cancelled while their call is out (and one while queued): the call still
+    completes, later updates go out, no 'exception never retrieved', no reconnect."""
+    gate = asyncio.Event()
+
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        await accept(ws)
+        async for message in messages(ws):
+            if message.get("target") == "unitLocation":
+                await gate.wait()
+            await send(ws, completion(message, {"success": True}))
+
+    hub = await serve(script)
+    caplog.set_level(logging.DEBUG)
+    async with _session(hub.url) as rt:
+        first = [asyncio.ensure_future(rt.unit_location(_loc(u))) for u in range(3)]
+        async with asyncio.timeout(5):  # a hang guard
+            while rt._sender is None or not rt._sender.in_flight:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+        queued = asyncio.ensure_future(rt.unit_location(_loc(9)))
+        await asyncio.sleep(0)
+        for task in (*first[:2], queued):
+            task.cancel()
+        gate.set()
+        assert await first[2] is LocationUpdate.SENT
+        assert await rt.unit_location(_loc(1, 2)) is LocationUpdate.SENT
+        assert rt.stats.outages == 0 and hub.connections == 1
+    assert "never retrieved" not in caplog.text and "InvalidStateError" not in caplog.text
