@@ -175,6 +175,9 @@ class SonoranRealtime:
             self._set_failed(exc)
             await self._close_session()
             raise
+        except BaseException:  # cancelled (a caller's timeout): no session left open
+            await self._close_session()
+            raise
         self._run_task = asyncio.create_task(self._run(conn), name="sonoran-realtime")
 
     async def __aenter__(self) -> Self:

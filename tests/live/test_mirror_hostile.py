@@ -126,3 +126,31 @@ async def test_a_write_the_mirror_cannot_apply_never_fails_the_write(
             observer(object(), 42)  # what `_wrote` does after a write succeeded
         assert mirror.stats.writes == 1 and mirror.stats.apply_errors == 1
     assert "could not apply" in caplog.text
+
+
+async def test_duplicate_events_and_writes_for_another_server_change_nothing() -> None:
+    """Held: a push delivered twice (socket, then the HTTP fallback) changes the view once;
+    the client's own writes to another server never touch this server's view."""
+    from sonoran_async import Call911
+    from sonoran_async.events import parse_events
+
+    handlers: list[Any] = []
+
+    class Source:
+        def on(self, kind: Any) -> Any:
+            return handlers.append
+
+    client = _Client()
+    changes: list[Change] = []
+    async with LiveMirror(client, server_id=1, events=Source()) as mirror:
+        mirror.on_change(changes.append)
+        (handler,) = handlers
+        call = {"call": {"callId": 5, "caller": "A", "location": "B"}}
+        for _ in range(2):
+            for event in parse_events("EVENT_911", call):
+                await handler(event)
+        assert set(mirror.emergency) == {5} and len(changes) == 1
+        for observer in client._observers:
+            observer(Call911(caller="C", location="D", server_id=2), 6)
+            observer(Call911(caller="C", location="D"), 7)  # the client's default: 1
+        assert set(mirror.emergency) == {5, 7}

@@ -505,3 +505,22 @@ async def test_callers_cancelled_mid_send_change_nothing_for_the_others(
         assert await rt.unit_location(_loc(1, 2)) is LocationUpdate.SENT
         assert rt.stats.outages == 0 and hub.connections == 1
     assert "never retrieved" not in caplog.text and "InvalidStateError" not in caplog.text
+
+
+async def test_connect_cancelled_mid_handshake_leaves_nothing_open(serve: Serve) -> None:
+    """A caller's timeout around `async with SonoranRealtime(...)` while the hub sits on
+    the handshake: the aiohttp session it made was left unclosed (a leak per attempt)."""
+    entered = asyncio.Event()
+
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        entered.set()
+        await asyncio.sleep(30)
+
+    hub = await serve(script)
+    rt = _session(hub.url)
+    attempt = asyncio.ensure_future(rt.connect())
+    await asyncio.wait_for(entered.wait(), 5)
+    attempt.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await attempt
+    assert rt._session is None and hub.connections == 1
