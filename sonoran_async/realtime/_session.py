@@ -98,6 +98,10 @@ class SonoranRealtime:
         del api_key  # from here on only in `key`, whose repr hides it (tracebacks' locals)
         if not isinstance(key.value, str) or not key.value:
             raise ValueError("api_key must be a non-empty string")
+        if not isinstance(community_id, str) or not community_id:
+            raise ValueError("community_id must be a non-empty string")
+        if server_id is not None and (type(server_id) is not int or server_id < 0):
+            raise ValueError(f"server_id must be an int >= 0 or None, got {server_id!r}")
         if interval < MIN_INTERVAL:
             raise ValueError(f"interval must be >= {MIN_INTERVAL} s (the hub's limit)")
         if not 1 <= max_per_call <= MAX_UPDATES:

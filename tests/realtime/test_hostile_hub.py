@@ -10,6 +10,7 @@ import logging
 import random
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -524,3 +525,21 @@ async def test_connect_cancelled_mid_handshake_leaves_nothing_open(serve: Serve)
     with pytest.raises(asyncio.CancelledError):
         await attempt
     assert rt._session is None and hub.connections == 1
+
+
+@pytest.mark.parametrize(
+    "options", [{"community_id": Decimal(1)}, {"server_id": "1"}, {"server_id": True}]
+)
+async def test_arguments_of_authenticatev2_are_checked_at_construction(
+    serve: Serve, options: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A community id orjson cannot encode failed inside the frame builder, whose locals
+    (the invocation's arguments) held the key; a server id of the wrong type reached the
+    hub. Both are refused when the session is made."""
+    hub = await serve(_answer_ok)
+    settings: dict[str, Any] = {"community_id": "demo", "server_id": 1, **options}
+    community_id = settings.pop("community_id")
+    with pytest.raises(ValueError) as caught:
+        SonoranRealtime(community_id, KEY, base_url=hub.url, **settings)
+    with_locals = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    assert KEY not in "".join(with_locals.format()) and hub.connections == 0
