@@ -547,3 +547,24 @@ async def test_arguments_of_authenticatev2_are_checked_at_construction(
         SonoranRealtime(community_id, KEY, base_url=hub.url, **settings)
     with_locals = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
     assert KEY not in "".join(with_locals.format()) and hub.connections == 0
+
+
+async def test_a_hub_that_forgets_us_after_every_login_is_not_hammered(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held: every unitLocation answered "unauthenticated" (the session reconnects to log
+    in again): after MAX_REFUSALS in a row the update fails, and the reconnects back off."""
+
+    async def script(ws: web.WebSocketResponse, n: int) -> None:
+        await accept(ws)
+        async for message in messages(ws):
+            forgot = message.get("target") == "unitLocation"
+            reply = {"success": False, "error": "Unauthenticated"} if forgot else {"success": True}
+            await send(ws, completion(message, reply))
+
+    hub = await serve(script)
+    monkeypatch.setattr(_sending, "MAX_REFUSALS", 3)  # each refusal costs a 0.2 s pace
+    async with _session(hub.url, backoff=0.01, backoff_cap=0.05) as rt:
+        with pytest.raises(LocationRefusedError):
+            await asyncio.wait_for(rt.unit_location(_loc(1)), 10)
+        assert hub.connections == 3 + 1
