@@ -158,14 +158,16 @@ def input_facts(path: Path) -> InputFacts:
 
 
 def prefix_sha256(path: Path, size: int) -> str | None:
-    """The hash of the file's first `size` bytes, if they end a line (or are none): the
-    old content of a file that was only appended to (blocking: run it in a thread)."""
+    """The hash of the file's first `size` bytes, if they end a line (or are none, or
+    the next byte starts a new line): the old content of a file that was only appended
+    to (blocking: run it in a thread)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         if size:
             f.seek(size - 1)
-            if f.read(1) != b"\n":
-                return None  # the old last line had no newline: it may have grown
+            # The old last line had no newline: it is the same line only if one follows.
+            if f.read(1) != b"\n" and f.read(1) != b"\n":
+                return None
             f.seek(0)
         left = size
         while left and (chunk := f.read(min(left, 1 << 20))):
