@@ -52,7 +52,7 @@ def metrics_options() -> argparse.ArgumentParser:
     group = parser.add_argument_group("metrics")
     group.add_argument(
         "--metrics-port",
-        type=positive_int,
+        type=port_number,
         metavar="N",
         help="serve Prometheus metrics at http://HOST:N/metrics while the command runs "
         "(needs the [metrics] extra)",
@@ -64,6 +64,14 @@ def metrics_options() -> argparse.ArgumentParser:
         help="the address --metrics-port listens on (default: 127.0.0.1; 0.0.0.0 for all)",
     )
     return parser
+
+
+def port_number(value: str) -> int:
+    """A TCP port to listen on: 1-65535 (argparse names the option on an error)."""
+    port = positive_int(value)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {value}")
+    return port
 
 
 # --- JSON lines ----------------------------------------------------------------------------

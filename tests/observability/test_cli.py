@@ -177,3 +177,17 @@ def test_metrics_port_is_refused_without_the_extra(
         main(["ingest", source, "--url", "http://127.0.0.1:9", "--metrics-port", "9"])
     assert info.value.code == 2
     assert "pip install 'sonoran-async[metrics]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["65536", "70000"])
+def test_a_metrics_port_out_of_range_is_a_usage_error_not_a_traceback(
+    port: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SONORAN_COMMUNITY_ID", "demo")
+    monkeypatch.setenv("SONORAN_API_KEY", SECRET)
+    source = str(write_calls(tmp_path, 1))
+    with pytest.raises(SystemExit) as info:
+        main(["ingest", source, "--url", "http://127.0.0.1:9", "--metrics-port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--metrics-port" in err and "at most 65535" in err and "Traceback" not in err
