@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from sonoran_async.cli._journal import Journal, JournalMismatch, Source
+from sonoran_async.cli._journal import Journal, JournalMismatch, LineState, Outcome, Source
+from sonoran_async.cli._lines import input_facts, read_lines
 from sonoran_async.cli._lock import JournalBusy, lock_path
 
 
 def source_of(path: Path, content: bytes) -> Source:
     path.write_bytes(content)
-    return Source(path, hashlib.sha256(content).hexdigest(), len(content))
+    facts = input_facts(path)
+    assert facts.sha256 == hashlib.sha256(content).hexdigest()
+    return Source(path, facts.sha256, facts.size, facts.lines, facts.lines_sha256, facts.lines_size)
 
 
 @pytest.mark.parametrize("how", ["deleted", "replaced"])
@@ -37,7 +40,7 @@ async def test_an_input_whose_old_last_line_had_no_newline_resumes_when_lines_fo
     tmp_path: Path,
 ) -> None:
     """Appending `\\n` + new lines to a file without a final newline keeps its old last
-    line as it was: that resumes. Appending to the old last line itself is refused."""
+    line as it was: that resumes. Appending to a sent old last line itself is refused."""
     path = tmp_path / "in.jsonl"
     old = source_of(path, b'{"a": 1}\n{"b": 2}')
     journal = await Journal.open(tmp_path / "j", source=old, target="t", force=False)
@@ -48,11 +51,55 @@ async def test_an_input_whose_old_last_line_had_no_newline_resumes_when_lines_fo
     await journal.close()
     extended = source_of(path, b'{"a": 1}\n{"b": 2}\n{"c": 3}\n{"d": 4}')
     journal = await Journal.open(tmp_path / "j", source=extended, target="t", force=False)
+    await journal.record([Outcome(4, LineState.CREATED, 4)])
     await journal.close()
-    with pytest.raises(JournalMismatch, match="input changed"):
+    with pytest.raises(JournalMismatch, match="line 4, the last one, was sent"):
         await Journal.open(
             tmp_path / "j",
             source=source_of(path, b'{"a": 1}\n{"b": 2}\n{"c": 3}\n{"d": 45}\n'),
             target="t",
             force=False,
         )
+
+
+@pytest.mark.parametrize(
+    ("state", "resumes"),
+    [(LineState.INVALID, True), (LineState.PENDING, True), (LineState.CREATED, False)],
+)
+async def test_a_last_line_read_half_written_is_read_again_once_complete(
+    tmp_path: Path, state: LineState, resumes: bool
+) -> None:
+    """A cron run that read a daily file while its writer was mid-line recorded that
+    half line as invalid: the next run was refused (exit 2) forever. Now the line is read
+    again once complete, unless it had been sent as it was."""
+    path, journal_path = tmp_path / "in.jsonl", tmp_path / "j"
+    half = source_of(path, b'{"a": 1}\n{"b": 2}\n{"c": ')
+    journal = await Journal.open(journal_path, source=half, target="t", force=False)
+    await journal.record([Outcome(1, LineState.CREATED, 1), Outcome(2, LineState.CREATED, 2)])
+    await journal.record([Outcome(3, state, reason="invalid JSON")], {3: ""})
+    await journal.close()
+    done = source_of(path, b'{"a": 1}\n{"b": 2}\n{"c": 3}\n{"d": 4}\n')
+    if not resumes:
+        with pytest.raises(JournalMismatch, match="line 3, the last one, was sent"):
+            await Journal.open(journal_path, source=done, target="t", force=False)
+        return
+    journal = await Journal.open(journal_path, source=done, target="t", force=False)
+    rows = await journal.rows()
+    await journal.close()
+    assert sorted(rows) == [1, 2]  # line 3 is new again
+    with pytest.raises(JournalMismatch, match="input changed"):  # the complete lines changed
+        await Journal.open(
+            journal_path,
+            source=source_of(path, b'{"a": 9}\n{"b": 2}\n{"c": 3}\n{"d": 4}\n'),
+            target="t",
+            force=False,
+        )
+
+
+async def test_a_run_reads_only_the_input_it_hashed(tmp_path: Path) -> None:
+    """Lines appended while a run reads (maybe half written) are the next run's: the
+    journal's size and hash are of what this run read."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"1\n2\n3 half")
+    read = [line async for chunk in read_lines(path, limit=4) for line in chunk]
+    assert read == [(1, b"1"), (2, b"2")]
