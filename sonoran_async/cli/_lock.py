@@ -75,10 +75,18 @@ class JournalLock:
             os.close(fd)
             raise
         try:
-            journal_fd = _lock_journal(journal)
+            journal_fd = _open_journal(journal)  # an unwritable journal: its own error
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            if journal_fd is not None:
+                _try_lock(journal_fd)
         except OSError as exc:
             holder = _holder(fd) if exc.errno in _HELD else None
             os.close(fd)
+            assert journal_fd is not None
+            os.close(journal_fd)
             if holder is None:
                 raise
             raise JournalBusy(
@@ -87,6 +95,8 @@ class JournalLock:
             ) from None
         except BaseException:
             os.close(fd)
+            if journal_fd is not None:
+                os.close(journal_fd)
             raise
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         record = {"pid": os.getpid(), "host": socket.gethostname(), "started": started}
@@ -106,19 +116,13 @@ class JournalLock:
             os.close(journal_fd)
 
 
-def _lock_journal(journal: Path) -> int | None:
-    """The journal file's own lock (a new journal starts as an empty file, which SQLite
-    takes as a new database); None on Windows, where locks are on byte ranges that
-    SQLite reads."""
+def _open_journal(journal: Path) -> int | None:
+    """A descriptor of the journal file, for its own lock (a new journal starts as an
+    empty file, which SQLite takes as a new database); None on Windows, where locks are
+    on byte ranges that SQLite reads."""
     if sys.platform == "win32":
         return None
-    fd = os.open(journal, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        _try_lock(fd)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return os.open(journal, os.O_RDWR | os.O_CREAT, 0o644)
 
 
 def _holder(fd: int) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,3 +106,25 @@ async def test_a_run_reads_only_the_input_it_hashed(tmp_path: Path) -> None:
     path.write_bytes(b"1\n2\n3 half")
     read = [line async for chunk in read_lines(path, limit=4) for line in chunk]
     assert read == [(1, b"1"), (2, b"2")]
+
+
+async def test_an_unwritable_journal_file_is_not_taken_for_a_busy_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """EACCES from opening the journal (a read-only file, as a non-root user) is an
+    OSError to report, not "in use by another ingest run" (EACCES is also how a lock
+    held elsewhere fails on some systems)."""
+    source = source_of(tmp_path / "in.jsonl", b"a\n")
+    real_open = os.open
+
+    def read_only(path: Any, flags: int, *args: Any) -> int:
+        if Path(path) == tmp_path / "j" and flags & os.O_RDWR:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return int(real_open(path, flags, *args))
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(PermissionError):
+        await Journal.open(tmp_path / "j", source=source, target="t", force=False)
+    monkeypatch.setattr(os, "open", real_open)
+    journal = await Journal.open(tmp_path / "j", source=source, target="t", force=False)
+    await journal.close()  # nothing was left locked
