@@ -275,6 +275,9 @@ class Ingest:
             code = self._exit_code()
             if self.stopped_by is not None:
                 self._error(self.stopped_by)
+            if rejects.error is not None:
+                self._error(rejects.error)
+                code = code or EXIT_FAILED
             data = summary(
                 self.tally,
                 client,

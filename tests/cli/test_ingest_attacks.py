@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from sonoran_async.cli import build_parser
+from sonoran_async.cli._ingest import Ingest
 from sonoran_async.cli._journal import Journal, JournalMismatch, LineState, Outcome, Source
 from sonoran_async.cli._lines import input_facts, read_lines
 from sonoran_async.cli._lock import JournalBusy, lock_path
+from sonoran_async.cli._recorder import RejectsWriter
 
 
 def source_of(path: Path, content: bytes) -> Source:
@@ -128,3 +133,30 @@ async def test_an_unwritable_journal_file_is_not_taken_for_a_busy_one(
     monkeypatch.setattr(os, "open", real_open)
     journal = await Journal.open(tmp_path / "j", source=source, target="t", force=False)
     await journal.close()  # nothing was left locked
+
+
+class _FullDisk(io.BytesIO):
+    def write(self, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_a_rejects_file_on_a_full_disk_ends_with_a_summary_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing the rejects file failed (ENOSPC) mid-run: the OSError escaped `ingest` as
+    a traceback (raw even with --log-format json), and no summary was shown."""
+    monkeypatch.setattr(RejectsWriter, "_open", lambda self: _FullDisk())
+    source = tmp_path / "calls.jsonl"
+    source.write_bytes(b'{"caller": "A", "location": "x"}\n{"caller": ""}\n{"bad": 1}\n')
+    args = build_parser().parse_args(
+        [
+            *("ingest", str(source), "--community-id", "demo", "--api-key", "demo-key"),
+            "--no-progress",
+        ]
+    )
+    out = io.StringIO()
+    console = Console(file=out, width=400, color_system=None)
+    assert await Ingest(args, console, summary_to=console).work() == 1
+    text = out.getvalue()
+    assert "error: cannot write the rejects file" in text and "No space left" in text
+    assert "invalid" in text and "created" in text  # the summary, with its counts
