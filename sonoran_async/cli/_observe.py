@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import orjson
 
 from .._errors import references_of
-from ._common import ENV_API_KEY, UsageError, positive_int
+from ._common import ENV_API_KEY, EXIT_FAILED, UsageError, positive_int
 from ._report import library_logs_to
 
 if TYPE_CHECKING:
@@ -146,13 +146,20 @@ def stderr_console(args: argparse.Namespace) -> Console:
 def library_logs(args: argparse.Namespace, console: Console) -> Iterator[None]:
     """While the command runs: the library's warnings on the console (text), or every
     record as a JSON line on stderr (json, the per-429 lines and their request_id
-    included); the logger is restored afterwards."""
+    included, and an unexpected error's traceback: exit 1); the logger is restored
+    afterwards."""
     if args.log_format != "json":
         with library_logs_to(console):
             yield
         return
     with json_logs(sys.stderr, secret=args.api_key or os.environ.get(ENV_API_KEY) or ""):
-        yield
+        try:
+            yield
+        except UsageError:
+            raise
+        except Exception:  # a bug: still one JSON line (key cut out), not a raw traceback
+            logging.getLogger(CLI_LOGGER).exception("unexpected error; stopped")
+            raise SystemExit(EXIT_FAILED) from None
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@ lines, never the key) and `ingest --metrics-port N` (scraped over HTTP during th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import socket
@@ -17,6 +18,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from sonoran_async.cli import main
+from sonoran_async.cli._observe import library_logs, stderr_console
 
 SECRET = "s3cret-key-that-must-not-show"
 REQUEST_ID = "rid-0123456789abcdef"
@@ -191,3 +193,19 @@ def test_a_metrics_port_out_of_range_is_a_usage_error_not_a_traceback(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "--metrics-port" in err and "at most 65535" in err and "Traceback" not in err
+
+
+def test_an_unexpected_error_in_json_mode_is_one_json_line_without_the_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bug's traceback came out raw under --log-format json (not JSON; the key in an
+    exception text not cut out)."""
+    args = argparse.Namespace(log_format="json", api_key=SECRET)
+    with pytest.raises(SystemExit) as info, library_logs(args, stderr_console(args)):
+        raise RuntimeError(f"boom with {SECRET} in it")
+    assert info.value.code == 1
+    [line] = capsys.readouterr().err.splitlines()
+    entry = orjson.loads(line)
+    assert entry["level"] == "error" and entry["error"] == "RuntimeError"
+    assert "boom with *** in it" in entry["traceback"]
+    assert SECRET not in line
