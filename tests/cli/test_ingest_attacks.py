@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sonoran_async.cli import build_parser
+from sonoran_async.cli import build_parser, main
 from sonoran_async.cli._ingest import Ingest
 from sonoran_async.cli._journal import Journal, JournalMismatch, LineState, Outcome, Source
 from sonoran_async.cli._lines import input_facts, read_lines
@@ -160,3 +160,34 @@ async def test_a_rejects_file_on_a_full_disk_ends_with_a_summary_not_a_traceback
     text = out.getvalue()
     assert "error: cannot write the rejects file" in text and "No space left" in text
     assert "invalid" in text and "created" in text  # the summary, with its counts
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--rejects", "{dir}/in.jsonl"],
+        ["--journal", "{dir}/in.jsonl"],
+        ["--journal", "{dir}/x", "--rejects", "{dir}/./x"],
+        ["--url", "http://127.0.0.1:9", "--rejects", "{dir}/in.jsonl.journal"],
+    ],
+    ids=[
+        "rejects-is-input",
+        "journal-is-input",
+        "rejects-is-journal",
+        "rejects-is-default-journal",
+    ],
+)
+def test_one_file_in_two_roles_is_refused_before_anything_is_touched(
+    tmp_path: Path, options: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--rejects calls.jsonl` deleted the input (a fresh run removes an old rejects
+    file); as the journal, the rejects file would have been removed under SQLite."""
+    source = tmp_path / "in.jsonl"
+    content = b'{"caller": "A", "location": "x"}\n{"caller": ""}\n'
+    source.write_bytes(content)
+    argv = ["ingest", str(source), "--community-id", "demo", "--api-key", "demo-key"]
+    with pytest.raises(SystemExit) as info:
+        main([*argv, *(o.format(dir=tmp_path) for o in options), "--no-progress"])
+    assert info.value.code == 2
+    assert "give each its own file" in capsys.readouterr().err
+    assert source.read_bytes() == content
