@@ -17,6 +17,7 @@ import asyncio
 import statistics
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sonoran_async import BatchPolicy, Call911, Reply, SonoranClient
@@ -57,7 +58,10 @@ class _Instant:
     def __init__(self) -> None:
         self.next_id = 0
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
         count = body.count(b'"caller"')
         first, self.next_id = self.next_id, self.next_id + count
         lines = "\n".join(f"EMERGENCY CALL ADDED ID: {first + i + 1}" for i in range(count))

@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -364,7 +364,9 @@ async def rate_limited_run(
 class StuckTransport:
     """A transport whose requests never complete: everything stays queued or in flight."""
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         await asyncio.get_running_loop().create_future()
         raise AssertionError("unreachable")
 

@@ -19,7 +19,7 @@ from ._bridge import (
 )
 from ._client import DEFAULT_BASE_URL, SonoranClient
 from ._clock import Clock, SystemClock
-from ._endpoints import ENDPOINTS, Endpoint, Lookup, Merge
+from ._endpoints import ENDPOINTS, Endpoint, Lookup, Merge, V2Route
 from ._enums import CallStatus, CallType, Origin, Plan, UnitStatus
 from ._errors import (
     ApiError,
@@ -41,6 +41,7 @@ from ._errors import (
     TransportError,
     ValidationError,
 )
+from ._habits import MultiObject
 from ._live_methods import PlateReport
 from ._lookup_cache import LookupCache, LookupCacheStats
 from ._lookups import (
@@ -65,16 +66,15 @@ from ._policies import (
     RateLimit,
     ReconcilePolicy,
     RetryPolicy,
-    V2Budgets,
 )
 from ._ratelimit import Limiter, LocalLimiter
 from ._redis import RedisLimiterError, RedisRateLimit  # needs the redis package only when used
 from ._replies import CallNote, CallsSnapshot, DispatchCall, EmergencyCall
-from ._sender import MultiObject
 from ._state import ClientState
 from ._stats import ClientStats, TypeStats
-from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
+from ._transport import AiohttpTransport, PostTransport, Reply, RequestTransport, Transport
 from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
+from ._versions import V2Budgets
 
 __version__ = "0.1.0"
 
@@ -134,6 +134,7 @@ __all__ = [
     "OutcomeUnknownError",
     "Plan",
     "PlateReport",
+    "PostTransport",
     "ProtocolError",
     "QueueFullError",
     "RateLimit",
@@ -167,6 +168,7 @@ __all__ = [
     "UnitStatus",
     "UnitStatusUpdate",
     "V2Budgets",
+    "V2Route",
     "ValidationError",
     "VersionQuery",
     "__version__",

@@ -1,7 +1,11 @@
 """A batch: the objects of one request, their callers' futures, and where it stands.
 
-The batch resolves or fails its futures, and only it does: one place where a caller's
-outcome is set, each error handed over as the caller's own copy, each future settled once.
+Once an item is in a batch, only the batch resolves or fails its future (the sender and
+the settler decide what each caller gets): one place where the outcome of a sent object
+is set, each error handed over as the caller's own copy, each future settled once.
+Before that, an item that never goes out is settled by its lane (superseded, expired,
+failed at close, through `settle` and `fail` below), a cached snapshot comes back as a
+future already done (`_cache`), and single-flight callers' futures copy the one queued.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ._errors import ProtocolError, for_caller
+from ._outcomes import Outcome, Proven
 
 
 class Item:
@@ -74,6 +79,19 @@ class Batch:
     def resolve(self, item: Item, result: Any) -> None:
         settle(item.future, result)
 
+    def resolve_proven(self, outcomes: list[Outcome]) -> list[tuple[Item, Outcome]]:
+        """Resolve every item whose outcome is `Proven` (the common case, in one loop);
+        return the others with their outcomes, for the settler."""
+        rest: list[tuple[Item, Outcome]] = []
+        for item, outcome in zip(self.items, outcomes, strict=True):
+            if type(outcome) is Proven:
+                future = item.future
+                if not future.done():
+                    future.set_result(outcome.value)
+            else:
+                rest.append((item, outcome))
+        return rest
+
     def fail(self, items: Iterable[Item], error: BaseException) -> None:
         for item in items:
             if not item.future.done():
@@ -85,7 +103,7 @@ class Batch:
         self.fail(self.items, error)
         self.status = BatchStatus.SETTLED
 
-    def hand_on(self, items: Iterable[Item]) -> None:
+    def detach(self, items: Iterable[Item]) -> None:
         """These items leave this batch unsettled (they are sent again in another)."""
         leaving = set(map(id, items))
         self.items = [item for item in self.items if id(item) not in leaving]

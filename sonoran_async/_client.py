@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import itertools
 import logging
-import secrets
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 
 import aiohttp
 import attrs
 
-from ._batch import Batch, Item
+from ._batch import Item
 from ._cache import SnapshotCache
 from ._clock import SYSTEM_CLOCK, Clock
-from ._codec import converter, token_room
-from ._delivery import Counters, Delivery
-from ._endpoints import ENDPOINTS, GET_CALLS, Endpoint, Merge, describe_requests
+from ._delivery import Delivery
+from ._endpoints import ENDPOINTS, FOR_REQUEST, GET_CALLS, Endpoint, describe_requests
 from ._enums import Plan
 from ._errors import (
     ClientClosedError,
@@ -36,22 +32,23 @@ from ._live_methods import LiveMethods
 from ._lookup_cache import LookupCacheSetting
 from ._methods import EndpointMethods
 from ._models import Request
-from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy, V2Budgets
+from ._parts import Parts, Route
+from ._policies import BatchPolicy, RateLimit, ReconcilePolicy, RetryPolicy
 from ._ratelimit import Limiter
 from ._reconcile import Reconciler
-from ._sender import Sender
 from ._state import ClientState, Lifecycle
-from ._stats import ClientStats
+from ._stats import ClientStats, Counters
+from ._tokens import Tokens
 from ._tracing import note_caller
-from ._transport import AiohttpTransport, Transport
-from ._versions import limiter_for, wire_for
-from ._wire import V1Wire
+from ._transport import AiohttpTransport, PostTransport, Transport
+from ._versions import V2Budgets, limiter_for, transport_for, wire_for
 
 logger = logging.getLogger("sonoran_async")
 
 DEFAULT_BASE_URL: Final = "https://api.sonorancad.com"
 _DEFAULT_TIMEOUT: Final = 30.0
 _UNSET: Any = object()
+_Future = asyncio.Future
 ResultT = TypeVar("ResultT")
 
 #: Retries off: one attempt, and a 429 fails at once.
@@ -70,22 +67,6 @@ class _Key:
         return "<api key>"
 
 
-@attrs.frozen
-class _Route:
-    """Everything `submit()` needs about one request model, looked up once per call."""
-
-    endpoint: Endpoint[Any, Any]
-    lane: Lane
-    token_key: str | None  # the key of the token creates carry for reconciliation
-    single_flight: bool = attrs.field(init=False)
-    unstructure: Callable[[Any], Any] = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        endpoint = self.endpoint
-        object.__setattr__(self, "single_flight", endpoint.merge is Merge.SINGLE_FLIGHT)
-        object.__setattr__(self, "unstructure", converter.get_unstructure_hook(endpoint.request))
-
-
 def _has_control_character(text: str) -> bool:
     """Whether `text` holds a control (or other non-printing format) character."""
     return any(unicodedata.category(char)[0] == "C" for char in text)
@@ -93,9 +74,8 @@ def _has_control_character(text: str) -> bool:
 
 def _above_plan(endpoint: Endpoint[Any, Any], plan: Plan) -> EndpointNotEnabledError:
     error = EndpointNotEnabledError(0, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY")
-    needs = endpoint.plan.name.replace("_", " ")
     error.add_note(
-        f"refused before sending: {endpoint.request_type} needs the {needs} plan or higher, "
+        f"refused before sending: {endpoint.plan_needed}, "
         f"and the community's plan is {plan.name.replace('_', ' ')}"
     )
     return error
@@ -128,7 +108,7 @@ class SonoranClient(LiveMethods, EndpointMethods):
         timeout: float | None = _UNSET,
         delivery_timeout: float | None = _UNSET,
         close_timeout: float = 10.0,
-        transport: Transport | None = None,
+        transport: Transport | PostTransport | None = None,
         clock: Clock = SYSTEM_CLOCK,
         api_version: int = 1,
         calls_cache_max_age: float | None = None,
@@ -169,19 +149,26 @@ class SonoranClient(LiveMethods, EndpointMethods):
                 raise TypeError(
                     f"transport= replaces HTTP entirely; {', '.join(given)} would be ignored"
                 )
-        wire = self._wire = wire_for(api_version, community_id, key, server_id, transport)
+        wire = self._wire = wire_for(api_version, community_id, key, server_id)
         base_url = DEFAULT_BASE_URL if base_url is _UNSET else base_url
         self._calls_cache = (
             SnapshotCache(calls_cache_max_age, clock) if calls_cache_max_age is not None else None
         )
         self.api_version = api_version
+        self._now = clock.monotonic
         self._live_init(lookup_cache, clock)
         self._community_id = community_id
         self._base_url = base_url
         self._server_id = server_id
         self._policy = policy
-        self._transport: Transport = transport or AiohttpTransport(
-            base_url, session=session, timeout=_DEFAULT_TIMEOUT if timeout is _UNSET else timeout
+        self._transport: Transport = (
+            transport_for(transport, wire)
+            if transport is not None
+            else AiohttpTransport(
+                base_url,
+                session=session,
+                timeout=_DEFAULT_TIMEOUT if timeout is _UNSET else timeout,
+            )
         )
         self._close_timeout = close_timeout
         self._counters = Counters()
@@ -200,11 +187,10 @@ class SonoranClient(LiveMethods, EndpointMethods):
             stopped=self._lifecycle.stopped,
             buckets=wire.buckets,
         )
-        if not isinstance(wire, V1Wire):
-            reconcile = None  # v2 creates never share a request: nothing to look up
+        if not wire.learns_multi_object:
+            reconcile = None  # creates never share a request (v2): nothing to look up
         self._token_key = reconcile.token_key if reconcile is not None else None
-        run = secrets.token_hex(6)  # tokens are unique per client run, then counted
-        tokens = (f"{run}-{n:x}" for n in itertools.count())
+        tokens = Tokens(self._token_key) if self._token_key is not None else None
         reconciler = (
             Reconciler(
                 self._delivery.exchange,
@@ -214,50 +200,37 @@ class SonoranClient(LiveMethods, EndpointMethods):
                 clock=clock,
                 scrub=self._delivery.scrub,
             )
-            if reconcile is not None and isinstance(wire, V1Wire)
+            if reconcile is not None
             else None
         )
         self._pending = PendingBudget(policy.max_pending)
         self._plan = plan
         self._lanes: dict[str, Lane] = {}
-        self._senders: dict[str, Sender] = {}
-        self._routes: dict[type[Any], _Route] = {}
+        self._routes: dict[type[Any], Route] = {}
         unknown = set(batch_overrides or ()) - {e.request_type for e in ENDPOINTS}
         if unknown:
             raise ValueError(f"batch_overrides names unknown request types: {sorted(unknown)}")
+        parts = Parts(
+            wire,
+            self._delivery,
+            reconciler,
+            tokens,
+            self._counters,
+            self._lifecycle,
+            self._limiter,
+            self._pending,
+            clock,
+            retry_policy.max_rate_limit_wait,
+        )
         for endpoint in ENDPOINTS:
             if not wire.supports(endpoint):
                 continue
             own = (batch_overrides or {}).get(endpoint.request_type)
             if own is None:
                 own = endpoint.batch if batch is not None and endpoint.batch else policy
-            token_key = self._token_key if endpoint.lookup is not None else None
-            lane = Lane(
-                endpoint,
-                wire.overhead(endpoint),
-                own,
-                token_room=token_room(token_key) if token_key is not None else 0,
-                send=functools.partial(self._send, endpoint.request_type),
-                limiter=self._limiter,
-                bucket=wire.buckets[endpoint.request_type],
-                max_wait=retry_policy.max_rate_limit_wait,
-                pending=self._pending,
-            )
-            if not wire.coalesces(endpoint):
-                lane.single = True
-            self._lanes[endpoint.request_type] = lane
-            self._routes[endpoint.request] = _Route(endpoint, lane, token_key)
-            self._senders[endpoint.request_type] = Sender(
-                endpoint,
-                wire,
-                lane,
-                delivery=self._delivery,
-                reconciler=reconciler,
-                counters=self._counters,
-                lifecycle=self._lifecycle,
-                tokens=tokens if token_key is not None else None,
-                token_key=token_key,
-            )
+            route = parts.route(endpoint, own)
+            self._lanes[endpoint.request_type] = route.lane
+            self._routes[endpoint.request] = route
 
     def __repr__(self) -> str:  # the key stays out; a half-built client has a repr too
         lifecycle = getattr(self, "_lifecycle", None)
@@ -296,38 +269,61 @@ class SonoranClient(LiveMethods, EndpointMethods):
             self._lifecycle.check_open()
         if self._plan is not None and route.endpoint.plan > self._plan:
             raise _above_plan(route.endpoint, self._plan)
-        payload, token = self._wire.encode(request, route.token_key, route.unstructure)
-        if len(payload) > lane.max_payload:
+        payload, token = route.encode(request)
+        if len(payload) > route.max_payload:
             lane.refuse_size(payload)
+        shares_replies = single_flight or self._calls_cache is not None
+        if shares_replies and (ready := self._ready(route, payload, single_flight)) is not None:
+            return ready
+        if not self._pending.try_take():
+            await self._wait_for_room()
+        # The Future class itself, not loop.create_future(): no Python frame per item.
+        future: asyncio.Future[Any] = _Future(loop=loop)
+        note_caller(future)  # the batch's span links to the caller's (OpenTelemetry)
+        lane.put(Item(payload, request, token, future, self._now() if route.stamps else 0.0))
+        if shares_replies:
+            return self._share(route, payload, future, single_flight)
+        return future
+
+    def _ready(
+        self, route: Route, payload: bytes, single_flight: bool
+    ) -> asyncio.Future[Any] | None:
+        """A query's answer without queuing it: a fresh cached snapshot, or a share of an
+        identical query already queued or in flight (single flight)."""
+        if not single_flight:
+            return None
         cache = self._calls_cache
         snapshots = route.endpoint is GET_CALLS  # the only kind the cache keeps
         if cache is not None and snapshots and (cached := cache.get(payload)) is not None:
             return cached
-        if single_flight and (shared := lane.shared(payload)) is not None:
-            return shared
-        if not self._pending.try_take():
-            if self._policy.on_full == "error":
-                raise QueueFullError(f"{self._policy.max_pending} items already queued")
-            await self._pending.take()
-            try:
-                self._lifecycle.check_open()  # it may have closed while we waited
-            except (SonoranError, RuntimeError):
-                self._pending.give_back(1)
-                raise
-        future: asyncio.Future[Any] = loop.create_future()
-        note_caller(future)  # the batch's span links to the caller's (OpenTelemetry)
-        lane.put(Item(payload, request, token, future, loop.time()))
-        if cache is not None and snapshots:
+        return route.lane.shared(payload)
+
+    def _share(
+        self, route: Route, payload: bytes, future: asyncio.Future[Any], single_flight: bool
+    ) -> asyncio.Future[Any]:
+        cache = self._calls_cache
+        if cache is not None and route.endpoint is GET_CALLS:
             cache.remember(payload, future)
         elif cache is not None and not single_flight:  # a change of ours
             cache.watch(future)
-        if single_flight:
-            # Callers share the queued future through children, so that one caller's
-            # cancellation never cancels the others'.
-            child = lane.shared(payload)
-            assert child is not None
-            return child
-        return future
+        if not single_flight:
+            return future
+        # Callers share the queued future through children, so that one caller's
+        # cancellation never cancels the others'.
+        child = route.lane.shared(payload)
+        assert child is not None
+        return child
+
+    async def _wait_for_room(self) -> None:
+        """`max_pending` items are queued: wait for room, or refuse (`on_full="error"`)."""
+        if self._policy.on_full == "error":
+            raise QueueFullError(f"{self._policy.max_pending} items already queued")
+        await self._pending.take()
+        try:
+            self._lifecycle.check_open()  # it may have closed while we waited
+        except (SonoranError, RuntimeError):
+            self._pending.give_back(1)
+            raise
 
     @property
     def plan(self) -> Plan | None:
@@ -347,7 +343,7 @@ class SonoranClient(LiveMethods, EndpointMethods):
 
     @property
     def stats(self) -> ClientStats:
-        return ClientStats.of(self._counters, self._lanes.values(), self._senders.values())
+        return ClientStats.of(self._counters, (lane.report() for lane in self._lanes.values()))
 
     async def flush(self) -> None:
         """Send everything queued now and wait until every reply is in."""
@@ -391,16 +387,12 @@ class SonoranClient(LiveMethods, EndpointMethods):
         await self.aclose()
 
     def _not_taken(self, request: object) -> TypeError:
-        known = {e.request: e for e in ENDPOINTS}
-        endpoint = known.get(type(request))
+        endpoint = FOR_REQUEST.get(type(request))
         if endpoint is not None:
             return TypeError(
                 f"{endpoint.request_type} is not part of API version {self.api_version}"
             )
         return TypeError(f"submit() takes {describe_requests()}, got {type(request).__name__}")
-
-    async def _send(self, request_type: str, batch: Batch) -> None:
-        await self._senders[request_type].send(batch)
 
     def _fail_queued(self, error: SonoranError) -> None:
         for lane in self._lanes.values():

@@ -211,26 +211,6 @@ def encode_object(
         raise ValidationError(_unencodable_field(request, wire), f"not JSON: {exc}") from None
 
 
-def token_room(token_key: str) -> int:
-    """Bytes `with_token` may add to one object (tokens are at most 40 characters)."""
-    return len(orjson.dumps({token_key: "x" * 40})) + len(b',"metaData":')
-
-
-def with_token(payload: bytes, token_key: str, token: str) -> bytes:
-    """`payload` with `token` added to its metaData under `token_key`, spliced in as bytes.
-
-    metaData is the only free-form field of a request model and quotes inside strings
-    are escaped, so the first `"metaData":{` in the bytes is the object's own.
-    """
-    entry = orjson.dumps({token_key: token})  # b'{"key":"token"}'
-    at = payload.find(b'"metaData":{')
-    if at < 0:
-        return payload[:-1] + b',"metaData":' + entry + b"}"
-    start = at + len(b'"metaData":{')
-    separator = b"" if payload[start : start + 1] == b"}" else b","
-    return payload[:start] + entry[1:-1] + separator + payload[start:]
-
-
 def _unencodable_field(request: Any, wire: dict[str, Any]) -> str:
     """The Python name of the first field orjson refuses (error path only)."""
     field: attrs.Attribute[Any]
@@ -261,7 +241,8 @@ def redacted(body: bytes) -> str:
     """A body for debug logs: the same JSON with the key replaced."""
     try:
         envelope = orjson.loads(bytes(body))
-        envelope["key"] = "***"
+        if "key" in envelope:  # a v1 envelope (v2 bodies carry no key)
+            envelope["key"] = "***"
         return orjson.dumps(envelope).decode()
     except (orjson.JSONDecodeError, TypeError, KeyError):
         return "<unparseable body>"
@@ -281,3 +262,8 @@ def reply_lines(body: bytes, limit: int | None = None) -> list[str]:
             if limit is not None and len(lines) >= limit:
                 break
     return lines
+
+
+def quoted(text: str) -> str:
+    """`text` for an error message: repr'd, cut at 120 characters."""
+    return repr(text[:120] + ("..." if len(text) > 120 else ""))

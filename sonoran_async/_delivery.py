@@ -1,6 +1,8 @@
-"""One request's journey: POST, and what to do about 429s, 5xx and broken links.
+"""One request's journey: send it, and what to do about 429s, 5xx and broken links.
 
-The one place for retry and rate-limit logic:
+Every request goes out through here: batches from the sender, GET_CALLS look-ups from
+reconciliation (`exchange`). A batch's first rate slot is taken by its lane before it
+leaves; every later slot (a retry, a 429, a look-up) is taken here. Retries and 429s:
 - 429: nothing was applied; wait `Retry-After` (else `RateLimit-Reset`, else
   `X-RateLimit-Reset`; when none is usable, a jittered backoff that doubles with each
   429 in a row, up to `max_delay`),
@@ -20,11 +22,8 @@ import logging
 import math
 import random
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
-
-import attrs
+from typing import Any, TypeVar
 
 from ._batch import Batch
 from ._clock import Clock
@@ -41,33 +40,17 @@ from ._errors import (
 from ._policies import RetryPolicy
 from ._ratelimit import Limiter
 from ._scrub import scrub_error
-from ._stats import PerType
+from ._settle import outcome_unknown
+from ._stats import Counters
 from ._tracing import rate_limited, retry
-from ._transport import AiohttpTransport, Reply, RequestTransport, Transport
-from ._wire import V1_BUCKET, HttpRequest
+from ._transport import JSON_HEADERS, Reply, Transport
+from ._wire import HttpRequest
 
 logger = logging.getLogger("sonoran_async")
 _E = TypeVar("_E", bound=BaseException)
 
-#: v1 publishes one budget for every request type of a community.
-BUCKET = V1_BUCKET
 #: A 429 whose wait is unknown still waits this long at least, so waits add up.
 _MIN_RATE_LIMIT_WAIT = 0.05
-
-
-@attrs.define
-class Counters:
-    """Mutable running totals behind `SonoranClient.stats`."""
-
-    requests: int = 0
-    items: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    resent: int = 0
-    outcome_unknown: int = 0
-    reconciliations: int = 0
-    batch_sizes: Counter[int] = attrs.Factory(Counter)
-    by_type: PerType = attrs.Factory(PerType)  # the same figures per request type
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -127,19 +110,16 @@ class Delivery:
         clock: Clock,
         secret: bytes,
         stopped: Callable[[], SonoranError | None],
-        buckets: Mapping[str, str] | None = None,
+        buckets: Mapping[str, str],
     ) -> None:
         self._transport = transport
-        # Our own transport takes the body as it is (its repr hides the key); another is
-        # handed plain bytes, which every JSON library reads (orjson refuses subclasses).
-        self._plain_bodies = not isinstance(transport, AiohttpTransport)
         self._limiter = limiter
         self._policy = policy
         self._counters = counters
         self._clock = clock
         self._secret = secret.decode()  # cut out of every error text shown to people
         self._stopped = stopped  # the error that stopped the client, if one has
-        self._buckets = buckets or {}  # request type -> rate bucket (default: BUCKET)
+        self._buckets = buckets  # request type -> rate bucket (the wire's)
 
     def backoff(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2**failures)] (or the ceiling
@@ -152,9 +132,11 @@ class Delivery:
     ) -> Reply:
         """An internal request (a look-up): take its rate slot, then POST a v1 body to
         the endpoint's path (see `send`). Every request pays its budget."""
-        bucket = self._buckets.get(endpoint.request_type, BUCKET)
+        bucket = self._buckets[endpoint.request_type]
         batch.waited += await self._limiter.acquire(bucket, self._policy.max_rate_limit_wait)
-        return await self.send(endpoint, HttpRequest("POST", endpoint.path, body), batch)
+        return await self.send(
+            endpoint, HttpRequest("POST", endpoint.path, body, JSON_HEADERS), batch
+        )
 
     async def send(self, endpoint: Endpoint[Any, Any], request: HttpRequest, batch: Batch) -> Reply:
         """Send until there is an answer worth reading (2xx, 3xx, or a 4xx but 429), with
@@ -165,27 +147,20 @@ class Delivery:
         failures = 0
         limited = 0  # 429s in a row: each one without a usable wait waits longer
         counters = self._counters
-        objects = len(batch)
+        objects = len(batch.items)
         while True:
             if (stopped := self._stopped()) is not None:  # e.g. while backing off
                 raise for_caller(stopped)
             counters.requests += 1
             counters.by_type[endpoint.request_type].requests += 1
             if logger.isEnabledFor(logging.DEBUG):
-                shown = redacted(request.body) if request.plain_post and request.body else ""
+                shown = redacted(request.body) if request.body else ""
                 logger.debug("%s %s (%d objects) %s", request.method, request.path, objects, shown)
             batch.on_wire = True  # stays True if the wait for the reply is cancelled
             try:
-                if request.plain_post:
-                    assert request.body is not None
-                    body = request.body
-                    reply = await self._transport.post(
-                        request.path, bytes(body) if self._plain_bodies else body
-                    )
-                else:
-                    reply = await cast(RequestTransport, self._transport).request(
-                        request.method, request.path, request.body, request.headers
-                    )
+                reply = await self._transport.request(
+                    request.method, request.path, request.body, request.headers
+                )
             except TransportError as exc:
                 batch.on_wire = False
                 if exc.request_sent and endpoint.creates:
@@ -219,12 +194,7 @@ class Delivery:
         return scrub_error(error, self._secret)
 
     def _unknown(self, endpoint: Endpoint[Any, Any], objects: int, why: str) -> OutcomeUnknownError:
-        self._counters.outcome_unknown += objects
-        self._counters.by_type[endpoint.request_type].outcome_unknown += objects
-        return OutcomeUnknownError(
-            f"{endpoint.request_type}: {why}; it may have been applied, so it was not "
-            "re-sent (check GET_CALLS)"
-        )
+        return outcome_unknown(self._counters, endpoint, why, objects)
 
     async def _wait_out_429(
         self, endpoint: Endpoint[Any, Any], batch: Batch, reply: Reply, limited: int
@@ -256,7 +226,7 @@ class Delivery:
             extra={"sonoran_event": "rate_limited", "request_id": request_id},  # summed up
         )
         rate_limited(delay, request_id)  # an event on the batch's span
-        bucket = self._buckets.get(endpoint.request_type, BUCKET)
+        bucket = self._buckets[endpoint.request_type]
         await self._limiter.rate_limited(bucket, delay)
         batch.waited += await self._limiter.acquire(bucket, allowed)
 
@@ -277,6 +247,6 @@ class Delivery:
         retry(why, failures, delay)  # an event on the batch's span
         await self._clock.sleep(delay)
         batch.waited += await self._limiter.acquire(
-            self._buckets.get(endpoint.request_type, BUCKET),
+            self._buckets[endpoint.request_type],
             max(self._policy.max_rate_limit_wait - batch.waited, 0.0),
         )

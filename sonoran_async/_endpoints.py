@@ -1,19 +1,18 @@
-"""The route table: every endpoint described once, as data.
+"""The route table: every endpoint described once, as data, for both API versions.
 
-A new endpoint is its request model (a `Request[Result]`), one row here and, if wanted, a
-thin named method on the client. Everything else — the client's typing and dispatch,
-batching, proof of success, retries, plan notes — is derived from the row.
+A new endpoint is its request model (a `Request[Result]`), one row here (its v1 route and,
+where v2 has the operation, its `V2Route`), its proof functions (`_proof.py`, and
+`_proof_v2.py` when a v2 reply needs a new kind of proof) and, if wanted, a thin named
+method on the client (`_methods.py`). The client's typing and dispatch, both wires,
+batching, the rate buckets and their default budgets, retries and plan notes are derived
+from the row.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import attrs
-
-from . import _live_proof, _proof
+from . import _live_proof, _proof, _proof_v2, _v2_live
 from ._bridge import (
     AddCallNote,
     AttachUnits,
@@ -33,79 +32,25 @@ from ._models import (
     DispatchEdit,
     NewDispatch,
     Remove911,
-    Request,
 )
 from ._policies import BatchPolicy
 from ._replies import CallsSnapshot
+from ._rows import V1_BUCKET, Endpoint, Lookup, Merge, V2Route
+
+#: The row's shape lives in `_rows`; it is read from here with the table.
+__all__ = [
+    "BY_TYPE",
+    "ENDPOINTS",
+    "FOR_REQUEST",
+    "GET_CALLS",
+    "V1_BUCKET",
+    "Endpoint",
+    "Lookup",
+    "Merge",
+    "V2Route",
+    "describe_requests",
+]
 from ._units import ActiveUnitsQuery, UnitCommand, UnitPanicUpdate, UnitStatusUpdate
-
-RequestT = TypeVar("RequestT", bound=Request[Any])
-ResultT = TypeVar("ResultT")
-
-
-class Merge(enum.Enum):
-    """How concurrent calls of one endpoint may share a request."""
-
-    #: Several callers' objects in one `data` array, one reply line each.
-    COALESCE = "coalesce"
-    #: Never merged; identical concurrent objects share one request and its result.
-    SINGLE_FLIGHT = "single_flight"
-    #: Coalesced, and of several objects with the same `conflate_key` waiting in one
-    #: window only the newest is sent; the others resolve with `superseded`.
-    CONFLATE = "conflate"
-
-
-@attrs.frozen
-class Lookup:
-    """Where GET_CALLS lists what a create made, and the wire fields that identify it when
-    no token does (reconciliation, `_reconcile.py`)."""
-
-    call_type: CallType
-    fields: tuple[str, ...]
-
-
-@attrs.frozen
-class Endpoint(Generic[RequestT, ResultT]):
-    request_type: str
-    request: type[RequestT]
-    #: Reads one object's reply part into its result, or raises `_proof.NoProof`.
-    proof: Callable[[Any, RequestT], ResultT]
-    #: A create (CALL_911, NEW_DISPATCH): a re-send could make a second call, so nothing
-    #: unproven is ever re-sent without proof that it was not applied.
-    creates: bool
-    plan: Plan
-    merge: Merge = Merge.COALESCE
-    json_reply: bool = False
-    #: Optional fast path: the results of a reply that proves every object at once
-    #: (`(body, count) -> results`), or None to read it line by line.
-    proof_all: Callable[[bytes, int], list[ResultT] | None] | None = None
-    #: Documented to apply every object and answer ONE line: that line proves them all.
-    one_line_for_all: bool = False
-    #: For Merge.CONFLATE: what makes two objects updates of the same thing, and the
-    #: result of the one dropped for a newer one.
-    conflate_key: Callable[[RequestT], Hashable] | None = None
-    superseded: Any = None
-    #: GET_VERSION sends an empty `data` array.
-    sends_data: bool = True
-    #: This endpoint's own batching, unless the client is given one for it.
-    batch: BatchPolicy | None = None
-    #: How to find a create again through GET_CALLS; None: it cannot be.
-    lookup: Lookup | None = None
-    category: str = "emergency"
-    #: The path's last part, when it is not the request type in lower case.
-    path_name: str | None = None
-    #: For Merge.SINGLE_FLIGHT: whether an object may share a request (and a cache entry)
-    #: with an identical one; None: always. A lookup that notifies a user may not.
-    shares: Callable[[RequestT], bool] | None = None
-
-    @property
-    def path(self) -> str:
-        return f"{self.category}/{self.path_name or self.request_type.lower()}"
-
-    @property
-    def idempotent(self) -> bool:
-        return not self.creates
-
 
 ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
     Endpoint[Call911, int](
@@ -116,9 +61,26 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.STANDARD,
         proof_all=_proof.emergency_calls_added,
         lookup=Lookup(CallType.EMERGENCY, ("caller", "location", "description", "isEmergency")),
+        v2=V2Route(
+            "POST",
+            "v2/emergency/servers/{serverId}/calls/911",
+            _proof_v2.created,
+            per_minute=10,
+            body=True,
+        ),
     ),
     Endpoint[Remove911, None](
-        "REMOVE_911", Remove911, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+        "REMOVE_911",
+        Remove911,
+        _proof.acknowledged,
+        creates=False,
+        plan=Plan.STANDARD,
+        v2=V2Route(
+            "DELETE",
+            "v2/emergency/servers/{serverId}/calls/911/{callId}",
+            _proof_v2.names_own_call,
+            per_minute=10,
+        ),
     ),
     Endpoint[CallsQuery, CallsSnapshot](
         "GET_CALLS",
@@ -128,13 +90,44 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
+        v2=V2Route(
+            "GET",
+            "v2/emergency/servers/{serverId}/calls",
+            _proof_v2.snapshot,
+            per_minute=5,
+            query=("closedLimit", "closedOffset", "type"),
+        ),
     ),
-    # Its page says STANDARD, Sonoran's restrictions table says PLUS.
+    # Its page says STANDARD, Sonoran's restrictions table says PLUS. v2 closes many
+    # calls in one request: `{"callIds": [...]}`.
     Endpoint[CloseCall, None](
-        "CLOSE_CALL", CloseCall, _proof.acknowledged, creates=False, plan=Plan.STANDARD
+        "CLOSE_CALL",
+        CloseCall,
+        _proof.acknowledged,
+        creates=False,
+        plan=Plan.STANDARD,
+        v2=V2Route(
+            "POST",
+            "v2/emergency/servers/{serverId}/dispatch-calls/close",
+            _proof_v2.listed_in_call_ids,
+            per_minute=20,
+            gather=("callId", "callIds"),
+        ),
     ),
+    # v2: a metaData sent replaces the stored one.
     Endpoint[DispatchEdit, None](
-        "EDIT_DISPATCH", DispatchEdit, _proof.dispatch_updated, creates=False, plan=Plan.PLUS
+        "EDIT_DISPATCH",
+        DispatchEdit,
+        _proof.dispatch_updated,
+        creates=False,
+        plan=Plan.PLUS,
+        v2=V2Route(
+            "PATCH",
+            "v2/emergency/servers/{serverId}/dispatch-calls/{callId}",
+            _proof_v2.names_own_call,
+            per_minute=10,
+            body=True,
+        ),
     ),
     Endpoint[NewDispatch, int](
         "NEW_DISPATCH",
@@ -144,6 +137,16 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         lookup=Lookup(
             CallType.DISPATCH, ("title", "address", "postal", "code", "description", "priority")
+        ),
+        # v2 requires a target: an unassigned call (no community users).
+        v2=V2Route(
+            "POST",
+            "v2/emergency/servers/{serverId}/dispatch-calls",
+            _proof_v2.created,
+            per_minute=20,
+            body=True,
+            constant={"communityUserIds": []},
+            unsupported={"units": "v2 attaches no units by API id; leave units empty for v2"},
         ),
     ),
     # Sonoran: "group updates ... send every few seconds"; its one line proves them all.
@@ -196,6 +199,9 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         json_reply=True,
         category="general",
         shares=lambda query: not query.notifies,
+        v2=V2Route(
+            "POST", "v2/general/lookups", _live_proof.lookup, per_minute=30, build=_v2_live.lookup
+        ),
     ),
     Endpoint[LookupIntQuery, Any](
         "LOOKUP_INT",
@@ -208,6 +214,14 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         category="general",
         path_name="lookup_value",
         shares=lambda query: not query.notifies,
+        v2=V2Route(
+            "POST",
+            "v2/general/lookups/by-value",
+            _live_proof.lookup,
+            per_minute=30,
+            build=_v2_live.lookup_int,
+            budget_of="LOOKUP",  # one budget for the lookups
+        ),
     ),
     Endpoint[CharactersQuery, Any](
         "GET_CHARACTERS",
@@ -218,6 +232,13 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
         category="civilian",
+        v2=V2Route(
+            "GET",
+            "v2/civilian/characters",
+            _live_proof.characters_v2,
+            per_minute=10,
+            build=_v2_live.characters,
+        ),
     ),
     Endpoint[IdentifiersQuery, Any](
         "GET_IDENTIFIERS",
@@ -227,6 +248,13 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
+        v2=V2Route(
+            "GET",
+            "v2/emergency/accounts/{account}/identifiers",
+            _live_proof.account_identifiers,
+            per_minute=10,
+            build=_v2_live.identifiers,
+        ),
     ),
     Endpoint[ActiveUnitsQuery, Any](
         "GET_ACTIVE_UNITS",
@@ -236,6 +264,13 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         plan=Plan.PLUS,
         merge=Merge.SINGLE_FLIGHT,
         json_reply=True,
+        v2=V2Route(
+            "GET",
+            "v2/emergency/servers/{serverId}/units",
+            _live_proof.active_units,
+            per_minute=3,
+            build=_v2_live.units,
+        ),
     ),
     Endpoint[UnitStatusUpdate, UnitCommand](
         "UNIT_STATUS",
@@ -247,6 +282,14 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         conflate_key=UnitStatusUpdate.target,
         superseded=UnitCommand.SUPERSEDED,
         batch=BatchPolicy(max_delay=0.25, max_items=100),
+        v2=V2Route(
+            "PATCH",
+            "v2/emergency/servers/{serverId}/units/status",
+            _live_proof.v2_status_set,
+            per_minute=30,
+            build=_v2_live.commands,
+            group=_v2_live.command_group,
+        ),
     ),
     Endpoint[UnitPanicUpdate, UnitCommand](
         "UNIT_PANIC",
@@ -258,6 +301,14 @@ ENDPOINTS: tuple[Endpoint[Any, Any], ...] = (
         conflate_key=UnitPanicUpdate.target,
         superseded=UnitCommand.SUPERSEDED,
         batch=BatchPolicy(max_delay=0.1, max_items=100),
+        v2=V2Route(
+            "PATCH",
+            "v2/emergency/servers/{serverId}/units/panic",
+            _live_proof.v2_panic_set,
+            per_minute=20,
+            build=_v2_live.commands,
+            group=_v2_live.command_group,
+        ),
     ),
 )
 

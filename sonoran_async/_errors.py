@@ -94,7 +94,7 @@ class CallNotFoundError(ApiError):
 
 
 class MissingEditableFieldsError(ApiError):
-    """EDIT_DISPATCH was sent with no field to change."""
+    """An edit of a dispatch call was sent with no field to change."""
 
 
 class RateLimitedError(SonoranError):

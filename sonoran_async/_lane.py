@@ -5,18 +5,22 @@ waited `max_delay`, or, with `max_delay=0`, at the end of the loop tick in which
 arrived. While every in-flight slot is busy or the rate budget has no slot, items keep
 accumulating and leave together: under load, batches grow by themselves.
 
-Per item the hot path is one deque append and one future; no task, no log record. What
-happens to a batch once it leaves is the sender's business (`_sender.py`).
+Per item the hot path is one deque append and one future; no task, no log record. The
+lane owns its sender: what happens to a batch once it leaves is the sender's business
+(`_sender.py`), and the `Verdict` it returns says what comes back to the lane (objects
+to send again alone; one object per request from now on).
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
 from ._batch import Batch, Item, fail, settle
+from ._clock import Clock, Timer, call_later
 from ._codec import ENVELOPE_SUFFIX
 from ._endpoints import Endpoint, Merge
 from ._errors import (
@@ -29,6 +33,19 @@ from ._errors import (
 from ._flow import PendingBudget
 from ._policies import BatchPolicy
 from ._ratelimit import Limiter
+from ._sender import Sender, Verdict
+from ._stats import LaneReport
+
+
+class Packing(enum.Enum):
+    """How many objects one request of a lane carries."""
+
+    #: Several callers' objects, up to the policy's `max_items` and `max_bytes`.
+    SHARED = "shared"
+    #: One object per request: coalescing is off for the type (`max_items=1`, single
+    #: flight, a v2 route without a gathered body), or the server answered several
+    #: objects in a way that could not be matched (the sender's verdict).
+    ONE_PER_REQUEST = "one_per_request"
 
 
 class Lane:
@@ -39,13 +56,16 @@ class Lane:
         policy: BatchPolicy,
         *,
         token_room: int,
-        send: Callable[[Batch], Awaitable[None]],
+        sender: Sender,
+        shares_requests: bool,
         limiter: Limiter,
         bucket: str,
         max_wait: float,
         pending: PendingBudget,
+        clock: Clock,
     ) -> None:
         self.endpoint = endpoint
+        self._clock = clock
         self._prefix_size = prefix_size
         self._token_room = token_room  # bytes a create's token may add when it is sent
         self._max_payload = policy.max_bytes - prefix_size - token_room - len(ENVELOPE_SUFFIX)
@@ -53,22 +73,26 @@ class Lane:
         #: Merge.CONFLATE: conflation key -> the newest queued item with it.
         self._newest: dict[Hashable, Item] | None = {} if endpoint.merge is Merge.CONFLATE else None
         self._delivery_timeout = policy.delivery_timeout
+        #: Items' ages matter (a window or a deadline): they are stamped when queued.
+        self.reads_ages = policy.max_delay > 0 or policy.delivery_timeout is not None
         self._policy = policy
-        self._send = send
+        self.sender = sender
         self._limiter = limiter
         self._bucket = bucket
         self._max_wait = max_wait
         self._pending = pending
-        #: One object per request: coalescing off for this type, or switched off after
-        #: the server answered several objects in a way that could not be matched.
-        self.single = endpoint.merge is Merge.SINGLE_FLIGHT or policy.max_items == 1
+        shares = (
+            shares_requests and endpoint.merge is not Merge.SINGLE_FLIGHT and policy.max_items > 1
+        )
+        self.packing = Packing.SHARED if shares else Packing.ONE_PER_REQUEST
+        self.fell_back = False  # one object per request since the server's ambiguous reply
         self._queue: deque[Item] = deque()
         self._resend: deque[Item] = deque()  # already counted out of `pending`
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(policy.max_in_flight)
         self._pump: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._expiry: asyncio.TimerHandle | None = None
+        self._timer: Timer | None = None  # the max_delay window
+        self._expiry: Timer | None = None  # the delivery_timeout of the oldest item
         self._sending: set[asyncio.Task[None]] = set()
         self._shared: dict[bytes, asyncio.Future[Any]] = {}
         self._flushing = 0  # flush()/aclose() calls under way: send now, ignore max_delay
@@ -107,7 +131,7 @@ class Lane:
             item.future.add_done_callback(lambda done: self._forget_shared(payload, done))
         timeout = self._delivery_timeout
         if timeout is not None and self._expiry is None:
-            self._expiry = asyncio.get_running_loop().call_later(timeout, self._expire)
+            self._expiry = call_later(self._clock, timeout, self._expire)
         if self._pump is not None:
             return  # the running pump takes it
         if self._is_due():
@@ -115,7 +139,7 @@ class Lane:
             # this tick, so items enqueued together (a gather) leave together.
             self._start_pump()
         elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._policy.max_delay, self._kick)
+            self._timer = call_later(self._clock, self._policy.max_delay, self._kick)
 
     def _supersede(self, item: Item) -> None:
         """Conflation: a newer update of the same thing replaces a queued older one, whose
@@ -128,9 +152,10 @@ class Lane:
             settle(older.future, self.endpoint.superseded)
         self._newest[key] = item
 
-    def resend(self, items: list[Item]) -> None:
+    def _resend_alone(self, items: tuple[Item, ...]) -> None:
         """Send these again, one per request (a re-send after proof they were not applied,
-        or of an idempotent object whose reply could not be matched)."""
+        of an idempotent object whose reply could not be matched, or of one that could
+        not share its batch's request)."""
         self._resend.extend(items)
         if self._pump is None:
             self._start_pump()
@@ -151,11 +176,11 @@ class Lane:
         policy = self._policy
         return (
             self._flushing > 0
-            or self.single
+            or self.packing is Packing.ONE_PER_REQUEST
             or policy.max_delay == 0
             or len(self._queue) >= policy.max_items
             or self._queued_bytes + self._prefix_size >= policy.max_bytes
-            or _now() - self._queue[0].enqueued_at >= policy.max_delay
+            or self._clock.monotonic() - self._queue[0].enqueued_at >= policy.max_delay
         )
 
     def _kick(self) -> None:
@@ -173,9 +198,9 @@ class Lane:
         try:
             while self._queue or self._resend:
                 if not self._is_due():
-                    wait = self._policy.max_delay - (_now() - self._queue[0].enqueued_at)
-                    loop = asyncio.get_running_loop()
-                    self._timer = loop.call_later(max(wait, 0.0), self._kick)
+                    age = self._clock.monotonic() - self._queue[0].enqueued_at
+                    wait = max(self._policy.max_delay - age, 0.0)
+                    self._timer = call_later(self._clock, wait, self._kick)
                     return
                 await self._slots.acquire()
                 try:
@@ -201,9 +226,19 @@ class Lane:
 
     async def _send_then_release(self, batch: Batch) -> None:
         try:
-            await self._send(batch)
+            verdict = await self.sender.send(batch)
         finally:
             self._slots.release()
+        self._follow(verdict)
+
+    def _follow(self, verdict: Verdict) -> None:
+        """What the sender says comes back to the lane: the one place packing changes
+        after the lane is made."""
+        if verdict.one_per_request and self.packing is Packing.SHARED:
+            self.packing = Packing.ONE_PER_REQUEST
+            self.fell_back = True
+        if verdict.resend:
+            self._resend_alone(verdict.resend)
 
     def _take(self) -> Batch | None:
         """The next batch: re-sends first (one each), then up to the size limits."""
@@ -211,8 +246,44 @@ class Lane:
             item = self._resend.popleft()
             if not item.future.done():
                 return Batch([item])
-        limit = 1 if self.single else self._policy.max_items
+        if self.packing is Packing.ONE_PER_REQUEST:
+            return self._take_one()
+        queue = self._queue
+        limit = self._policy.max_items
         room = self._policy.max_bytes - self._prefix_size - len(ENVELOPE_SUFFIX)
+        count = min(limit, len(queue))
+        head = [queue.popleft() for _ in range(count)]
+        size = sum([len(item.payload) for item in head]) + count
+        if size + count * self._token_room <= room:  # the usual case: the next `count` fit
+            self._queued_bytes -= size
+            if self._newest is not None:
+                for item in head:
+                    self._forget_newest(item)
+            self._pending.give_back(count)
+            # A cancelled or expired item is dropped, unsent.
+            items = [item for item in head if not item.future.done()]
+            return Batch(items) if items else None
+        queue.extendleft(reversed(head))
+        return self._take_by_size(limit, room)
+
+    def _take_one(self) -> Batch | None:
+        """The next live item alone (one object per request)."""
+        queue = self._queue
+        taken = 0
+        found = None
+        while queue and found is None:
+            item = queue.popleft()
+            taken += 1
+            self._queued_bytes -= len(item.payload) + 1
+            if self._newest is not None:
+                self._forget_newest(item)
+            if not item.future.done():
+                found = item
+        self._pending.give_back(taken)
+        return Batch([found]) if found is not None else None
+
+    def _take_by_size(self, limit: int, room: int) -> Batch | None:
+        """As many items as fit in `room` bytes, up to `limit` live ones."""
         items: list[Item] = []
         taken = 0
         queue = self._queue
@@ -247,7 +318,7 @@ class Lane:
         self._expiry = None
         timeout = self._policy.delivery_timeout
         assert timeout is not None
-        deadline = _now() - timeout
+        deadline = self._clock.monotonic() - timeout
         queue = self._queue
         expired = 0
         while queue and queue[0].enqueued_at <= deadline:
@@ -265,15 +336,21 @@ class Lane:
         self._pending.give_back(expired)
         if queue:
             delay = queue[0].enqueued_at - deadline
-            self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+            self._expiry = call_later(self._clock, delay, self._expire)
 
     @property
     def queued(self) -> int:
         return len(self._queue) + len(self._resend)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._sending)
+    def report(self) -> LaneReport:
+        sender = self.sender
+        return LaneReport(
+            self.endpoint.request_type,
+            self.queued,
+            sender.in_flight,
+            sender.habit.multi_object.value,
+            self.fell_back,
+        )
 
     async def drain(self) -> None:
         """Send everything queued now (ignoring max_delay) and wait until it is answered."""
@@ -313,10 +390,6 @@ class Lane:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _now() -> float:
-    return asyncio.get_running_loop().time()
 
 
 def _copy_outcome(source: asyncio.Future[Any], target: asyncio.Future[Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import attrs
 import orjson
 
+from ._codec import quoted as _quote
 from ._codec import reply_lines
 from ._endpoints import Endpoint
 from ._errors import ENVELOPE_ERRORS, ApiError, error_from_text
@@ -69,10 +70,6 @@ class Reading:
 
 #: Bytes of an error reply read as its text.
 _ERROR_TEXT = 1 << 16
-
-
-def _quote(text: str) -> str:
-    return repr(text[:120] + ("..." if len(text) > 120 else ""))
 
 
 def _each(outcome: Outcome, count: int) -> list[Outcome]:

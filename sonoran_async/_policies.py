@@ -84,38 +84,3 @@ class ReconcilePolicy:
     token_key: str | None = TOKEN_KEY
     recheck_after: float = attrs.field(default=2.0, validator=attrs.validators.ge(0))
     max_snapshots: int = attrs.field(default=3, validator=attrs.validators.ge(1))
-
-
-@attrs.frozen(kw_only=True)
-class V2Budgets:
-    """Requests per minute for each v2 operation: Sonoran's published per-key limits.
-
-    v2 limits every operation separately, so the client keeps one budget (rate bucket)
-    per operation. `burst=1` spaces requests evenly, which no window-based limit of the
-    same rate refuses; raise it only if the server's limit is known to allow bursts.
-    """
-
-    call_911: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    remove_911: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    get_calls: float = attrs.field(default=5.0, validator=attrs.validators.gt(0))
-    close_call: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
-    edit_dispatch: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    new_dispatch: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
-    #: LOOKUP and LOOKUP_INT share it ("lookups": 30/min per key).
-    lookup: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    get_characters: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    get_identifiers: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    get_active_units: float = attrs.field(default=3.0, validator=attrs.validators.gt(0))
-    unit_status: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    unit_panic: float = attrs.field(default=20.0, validator=attrs.validators.gt(0))
-    burst: int = attrs.field(default=1, validator=attrs.validators.gt(0))
-
-    def rates(self) -> dict[str, RateLimit]:
-        """Request type (CALL_911, ...) -> its rate."""
-        return {
-            field.name.upper(): RateLimit(
-                per_second=getattr(self, field.name) / 60, burst=self.burst
-            )
-            for field in attrs.fields(V2Budgets)
-            if field.name != "burst"
-        }

@@ -5,14 +5,8 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import attrs
-
-if TYPE_CHECKING:
-    from ._delivery import Counters
-    from ._lane import Lane
-    from ._sender import Sender
 
 
 @attrs.define
@@ -33,6 +27,32 @@ class PerType(dict[str, TypeCounters]):
     def __missing__(self, request_type: str) -> TypeCounters:
         counters = self[request_type] = TypeCounters()
         return counters
+
+
+@attrs.define
+class Counters:
+    """Mutable running totals behind `SonoranClient.stats`."""
+
+    requests: int = 0
+    items: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    resent: int = 0
+    outcome_unknown: int = 0
+    reconciliations: int = 0
+    batch_sizes: Counter[int] = attrs.Factory(Counter)
+    by_type: PerType = attrs.Factory(PerType)  # the same figures per request type
+
+
+@attrs.frozen
+class LaneReport:
+    """One lane's part of `ClientStats` (`Lane.report()`)."""
+
+    request_type: str
+    queued: int
+    in_flight: int
+    multi_object: str
+    fell_back: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -90,8 +110,8 @@ class ClientStats:
         return self.fallback_lanes
 
     @classmethod
-    def of(cls, c: Counters, lanes: Iterable[Lane], senders: Iterable[Sender]) -> ClientStats:
-        lanes, senders = list(lanes), list(senders)
+    def of(cls, c: Counters, lanes: Iterable[LaneReport]) -> ClientStats:
+        lanes = list(lanes)
         return cls(
             requests=c.requests,
             items=c.items,
@@ -101,25 +121,25 @@ class ClientStats:
             outcome_unknown=c.outcome_unknown,
             reconciliations=c.reconciliations,
             pending=sum(lane.queued for lane in lanes),
-            in_flight=sum(sender.in_flight for sender in senders),
+            in_flight=sum(lane.in_flight for lane in lanes),
             batch_sizes=dict(sorted(c.batch_sizes.items())),
             multi_object={
-                s.endpoint.request_type: s.multi_object.value
-                for s in senders
-                if s.multi_object.value != "unknown"
+                lane.request_type: lane.multi_object
+                for lane in lanes
+                if lane.multi_object != "unknown"
             },
-            fallback_lanes=tuple(s.endpoint.request_type for s in senders if s.fell_back),
-            by_type=_by_type(c.by_type, lanes, senders),
+            fallback_lanes=tuple(lane.request_type for lane in lanes if lane.fell_back),
+            by_type=_by_type(c.by_type, lanes),
         )
 
 
-def _by_type(counts: PerType, lanes: list[Lane], senders: list[Sender]) -> dict[str, TypeStats]:
-    pending = {lane.endpoint.request_type: lane.queued for lane in lanes}
-    in_flight = {sender.endpoint.request_type: sender.in_flight for sender in senders}
+def _by_type(counts: PerType, lanes: list[LaneReport]) -> dict[str, TypeStats]:
+    reports = {lane.request_type: lane for lane in lanes}
     stats: dict[str, TypeStats] = {}
-    for name in sorted(pending.keys() | counts.keys()):
+    for name in sorted(reports.keys() | counts.keys()):
         c = counts.get(name) or TypeCounters()
         sizes = dict(sorted(c.batch_sizes.items()))
+        lane = reports.get(name)
         stats[name] = TypeStats(
             requests=c.requests,
             items=sum(size * n for size, n in sizes.items()),
@@ -127,8 +147,8 @@ def _by_type(counts: PerType, lanes: list[Lane], senders: list[Sender]) -> dict[
             rate_limited=c.rate_limited,
             outcome_unknown=c.outcome_unknown,
             reconciliations=c.reconciliations,
-            pending=pending.get(name, 0),
-            in_flight=in_flight.get(name, 0),
+            pending=lane.queued if lane is not None else 0,
+            in_flight=lane.in_flight if lane is not None else 0,
             batch_sizes=sizes,
         )
     return stats

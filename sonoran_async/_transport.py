@@ -32,25 +32,48 @@ class Reply:
 
 
 class Transport(Protocol):
-    async def post(self, path: str, body: bytes) -> Reply:
-        """POST `body` to `path` (relative to the base URL); raise TransportError on failure.
+    """The one entry point every request goes through, both API versions (as httpx's
+    `handle_async_request`)."""
 
-        `body` carries the API key: never follow redirects, never log it.
-        """
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        """Send `method` to `path` (relative to the base URL, query included) with `body`
+        and `headers`; raise TransportError on failure. The body (v1) or the headers (v2)
+        carry the API key: never follow redirects, never log them."""
         ...
 
     async def aclose(self) -> None: ...
 
 
-class RequestTransport(Transport, Protocol):
-    """A transport that also sends any method with headers: what `api_version=2` needs."""
+#: The name `Transport` had when it was only what `api_version=2` needed; the same now.
+RequestTransport = Transport
+
+
+class PostTransport(Protocol):
+    """Deprecated: a transport with only `post(path, body)`, as v1 once needed."""
+
+    async def post(self, path: str, body: bytes) -> Reply: ...
+
+    async def aclose(self) -> None: ...
+
+
+class PostOnly:
+    """A `PostTransport` behind the one entry point: POSTs go to its `post()` as plain
+    bytes (every JSON library reads those; orjson refuses a bytes subclass)."""
+
+    def __init__(self, transport: PostTransport) -> None:
+        self._transport = transport
 
     async def request(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
     ) -> Reply:
-        """Send `method` to `path` (relative to the base URL, query included) with
-        `headers`, which carry the API key: never follow redirects, never log them."""
-        ...
+        if method != "POST" or body is None:
+            raise TypeError(f"this transport has only post(); it cannot send {method} {path}")
+        return await self._transport.post(path, bytes(body))
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
 
 
 def check_base_url(base_url: str) -> str:
@@ -79,7 +102,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: Mapping[str, str] = {"Content-Type": "application/json"}
 #: The largest reply read; above it the exchange fails (TransportError, request sent).
 DEFAULT_MAX_REPLY_BYTES = 16 << 20
 
@@ -89,6 +112,8 @@ async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
     length = resp.content_length
     if length is not None and length > cap:
         raise TransportError(f"the reply is over {cap} bytes ({length})", request_sent=True)
+    if length is not None:  # the parser reads no more than the stated length: one read
+        return await resp.read()
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(1 << 16):
@@ -134,7 +159,8 @@ class AiohttpTransport:
         return self._session
 
     async def post(self, path: str, body: bytes) -> Reply:
-        return await self.request("POST", path, body, _HEADERS)
+        """POST a JSON body (what v1 sends)."""
+        return await self.request("POST", path, body, JSON_HEADERS)
 
     async def request(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]

@@ -1,87 +1,61 @@
 """The v2 wire: REST paths and verbs per operation, Bearer authentication, JSON replies.
 
-The models stay the public vocabulary; this module maps them onto v2:
+The models stay the public vocabulary; each endpoint's row (`_endpoints.V2Route`) says
+where v2 has it: method, path template, which fields go in the path, the query and the
+body, its proof. This module reads those rows, as `V1Wire` reads the v1 part of them.
 
-| request | v2 |
-|---|---|
-| Call911 | `POST v2/emergency/servers/{serverId}/calls/911` |
-| Remove911 | `DELETE .../calls/911/{callId}` |
-| CallsQuery | `GET .../calls?closedLimit=&closedOffset=&type=` |
-| CloseCall | `POST .../dispatch-calls/close` with `{"callIds": [...]}`: many callers, one request |
-| DispatchEdit | `PATCH .../dispatch-calls/{callId}` (a metaData sent replaces the stored one) |
-| NewDispatch | `POST .../dispatch-calls` (unassigned: `communityUserIds: []`) |
-
-Proof of success, as in v1, is positive and per object: a create needs a call object with
-an integer `callId` (the new id); a removal or an update needs the reply to name the
-object's own call id; a close needs its id among the reply's `callIds`. Errors are
-`application/problem+json`, mapped to the same exceptions as v1's texts; any other error
-body (HTML, a gateway's JSON, nothing) proves nothing.
+Errors are `application/problem+json`, mapped to the same exceptions as v1's texts; any
+other error body (HTML, a gateway's JSON, nothing) proves nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+import functools
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
-import attrs
 import orjson
 
-from . import _v2_live
 from ._batch import Item
-from ._codec import RequestBody, converter, parse_snapshot
-from ._endpoints import ENDPOINTS, Endpoint
+from ._codec import RequestBody, converter, quoted
+from ._endpoints import ENDPOINTS, Endpoint, V2Route
 from ._errors import (
     ApiError,
     ApiNotEnabledError,
     CallNotFoundError,
     EndpointNotEnabledError,
     InvalidApiKeyError,
-    ProtocolError,
     ServerNotFoundError,
     ValidationError,
     error_from_text,
     keep_references,
 )
-from ._models import Call911, CallsQuery, CloseCall, DispatchEdit, NewDispatch, Remove911
 from ._outcomes import Outcome, Proven, Reading, Refused, Shape, Unanswered, Unproven
 from ._proof import NoProof
-from ._replies import CallsSnapshot
 from ._transport import Reply
-from ._wire import HttpRequest, SecretHeaders
-
-#: Rate bucket names, one per operation (v2 limits each operation per key).
-BUCKETS: Final[Mapping[str, str]] = {
-    name: f"v2:{name}"
-    for name in (
-        "CALL_911",
-        "REMOVE_911",
-        "GET_CALLS",
-        "CLOSE_CALL",
-        "EDIT_DISPATCH",
-        "NEW_DISPATCH",
-    )
-} | _v2_live.BUCKETS
-_CLOSE_OVERHEAD = len(b'{"callIds":[]}')
-#: Request models whose queued bytes are the v2 body (the others go in path and query).
-_BODIES = (Call911, NewDispatch, DispatchEdit)
-
-
-def _quote(text: str) -> str:
-    return repr(text[:120] + ("..." if len(text) > 120 else ""))
+from ._wire import Encoder, HttpRequest, SecretHeaders
 
 
 class V2Wire:
-    """Bearer authentication; one object per request, except closes (`callIds`)."""
+    """Bearer authentication; one object per request, except where a route gathers
+    several callers' objects into one body (closes: `callIds`)."""
 
-    buckets: Mapping[str, str] = BUCKETS
     learns_multi_object = False
+    api_version = 2
+    prefixes: Mapping[str, RequestBody] = {}
 
     def __init__(self, api_key: str, server_id: int) -> None:
         self._server_id = server_id
         bearer = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         self._headers = SecretHeaders(bearer)
         self._json_headers = SecretHeaders(bearer, **{"Content-Type": "application/json"})
+        self.buckets: Mapping[str, str] = {
+            e.request_type: e.bucket(2) for e in ENDPOINTS if e.v2 is not None
+        }
+        self._routes: dict[type[Any], V2Route] = {
+            e.request: e.v2 for e in ENDPOINTS if e.v2 is not None
+        }
 
     def __repr__(self) -> str:  # the key stays out
         return f"<V2Wire server_id={self._server_id}>"
@@ -89,18 +63,18 @@ class V2Wire:
     def encode(
         self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
     ) -> tuple[bytes, str]:
-        if (op := _LIVE_OPS.get(type(request))) is not None:
-            return op.encode(request, self._server_id), ""
+        route = self._routes[type(request)]
+        if route.build is not None:  # the bytes identify the request (single flight)
+            method, path, body = route.build([request], self._server_id)
+            return orjson.dumps([method, path]) + (body or b""), ""
         wire: dict[str, Any] = (unstructure or converter.unstructure)(request)
-        if isinstance(request, _BODIES):
-            wire.pop("serverId", None)  # in the path, never in the body
-            wire.pop("callId", None)
-            if isinstance(request, NewDispatch):
-                if wire.pop("units", None):
-                    raise ValidationError(
-                        "units", "v2 attaches no units by API id; leave units empty for v2"
-                    )
-                wire["communityUserIds"] = []  # an unassigned call, as v2 requires a target
+        if route.body:
+            for name in route.path_fields:  # in the path, never in the body
+                wire.pop(name, None)
+            for name, why in route.unsupported.items():
+                if wire.pop(name, None):
+                    raise ValidationError(name, why)
+            wire.update(route.constant)
         else:  # path and query only: the bytes identify the request (single flight)
             wire["serverId"] = self._server_of(request)
         try:
@@ -108,56 +82,71 @@ class V2Wire:
         except TypeError as exc:
             raise ValidationError("meta_data", f"not JSON: {exc}") from None
 
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        unstructure = converter.get_unstructure_hook(endpoint.request)
+        return functools.partial(self.encode, token_key=None, unstructure=unstructure)
+
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
-        return endpoint.request_type in self.buckets
+        return endpoint.v2 is not None
 
     def overhead(self, endpoint: Endpoint[Any, Any]) -> int:
-        return _CLOSE_OVERHEAD if endpoint.request is CloseCall else 0
+        gather = endpoint.v2.gather if endpoint.v2 is not None else None
+        return len(orjson.dumps({gather[1]: []})) if gather else 0
 
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
-        op = _v2_live.OPS.get(endpoint.request_type)
-        return endpoint.request is CloseCall or (op is not None and op.group is not None)
+        route = endpoint.v2
+        return route is not None and (route.gather is not None or route.group is not None)
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
-        """A close names one server in its path: closes for other servers go alone."""
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+        """Objects in one request share its path (a close names one server) or its group
+        (a unit command: one value, one server): the others go in requests of their own."""
         if len(items) < 2:
             return []
-        if (op := _v2_live.OPS.get(endpoint.request_type)) is not None:
-            return _v2_live.put_off(op, items, self._server_id)
-        server = self._server_of(items[0].request)
-        return [item for item in items if self._server_of(item.request) != server]
+        route = self._route(endpoint)
+        if route.build is not None and route.group is None:
+            return list(items[1:])
+        key = self._sharing_key(route)
+        first = key(items[0].request)
+        return [item for item in items if key(item.request) != first]
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
+        route = self._route(endpoint)
         first = items[0].request
-        if (op := _v2_live.OPS.get(endpoint.request_type)) is not None:
-            method, path, body = op.build([item.request for item in items], self._server_id)
+        if route.build is not None:
+            method, path, body = route.build([item.request for item in items], self._server_id)
             if body is None:
                 return HttpRequest(method, path, None, self._headers)
             return self._json(method, path, body)
-        base = f"v2/emergency/servers/{self._server_of(first)}"
-        if isinstance(first, Call911):
-            return self._json("POST", f"{base}/calls/911", items[0].payload)
-        if isinstance(first, NewDispatch):
-            return self._json("POST", f"{base}/dispatch-calls", items[0].payload)
-        if isinstance(first, DispatchEdit):
-            return self._json("PATCH", f"{base}/dispatch-calls/{first.call_id}", items[0].payload)
-        if isinstance(first, CloseCall):
-            ids = orjson.dumps({"callIds": [item.request.call_id for item in items]})
-            return self._json("POST", f"{base}/dispatch-calls/close", ids)
-        if isinstance(first, Remove911):
-            return HttpRequest("DELETE", f"{base}/calls/911/{first.call_id}", None, self._headers)
-        assert isinstance(first, CallsQuery)
-        query = urlencode(
-            {
-                "closedLimit": first.closed_limit,
-                "closedOffset": first.closed_offset,
-                "type": int(first.call_type),
-            }
-        )
-        return HttpRequest("GET", f"{base}/calls?{query}", None, self._headers)
+        path = self._path(route, first)
+        if route.gather is not None:
+            field, key = route.gather
+            ids = [converter.unstructure(item.request)[field] for item in items]
+            return self._json(route.method, path, orjson.dumps({key: ids}))
+        if route.body:
+            return self._json(route.method, path, items[0].payload)
+        if route.query:
+            wire = converter.unstructure(first)
+            path += "?" + urlencode({name: wire[name] for name in route.query if name in wire})
+        return HttpRequest(route.method, path, None, self._headers)
 
     def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
         return read_reply(endpoint, requests, reply.status, reply.body)
+
+    def _route(self, endpoint: Endpoint[Any, Any]) -> V2Route:
+        route = endpoint.v2
+        assert route is not None, f"{endpoint.request_type} is not part of v2"
+        return route
+
+    def _sharing_key(self, route: V2Route) -> Callable[[Any], Hashable]:
+        group = route.group
+        if group is not None:
+            return lambda request: group(request, self._server_id)
+        return lambda request: self._path(route, request)
+
+    def _path(self, route: V2Route, request: Any) -> str:
+        wire = converter.unstructure(request)
+        wire["serverId"] = self._server_of(request)
+        return route.path.format_map(wire)
 
     def _json(self, method: str, path: str, body: bytes) -> HttpRequest:
         return HttpRequest(method, path, RequestBody(body), self._json_headers)
@@ -183,9 +172,10 @@ def read_reply(
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
         text = body.decode("utf-8", "replace").strip()
-        why = f"HTTP {status}, not JSON: {_quote(text)}" if text else f"HTTP {status}, empty"
+        why = f"HTTP {status}, not JSON: {quoted(text)}" if text else f"HTTP {status}, empty"
         return Reading(Shape.NOTHING, [Unproven(why)] * n)
-    proof = _PROOFS[endpoint.request_type]
+    proof = endpoint.v2.proof if endpoint.v2 is not None else None
+    assert proof is not None, f"{endpoint.request_type} is not part of v2"
     outcomes: list[Outcome] = []
     for request in requests:
         try:
@@ -200,12 +190,12 @@ def _read_error(status: int, body: bytes, n: int) -> Reading:
     keep_references(error, body)  # Sonoran's traceId, for a support ticket
     if error is None:
         text = body.decode("utf-8", "replace").strip()
-        return Reading(Shape.NOTHING, [Unproven(f"HTTP {status}: {_quote(text)}")] * n)
+        return Reading(Shape.NOTHING, [Unproven(f"HTTP {status}: {quoted(text)}")] * n)
     if n == 1 or error.fatal or isinstance(error, EndpointNotEnabledError | ServerNotFoundError):
         return Reading(Shape.ENVELOPE if n > 1 else Shape.LINES, [Refused(error)] * n)
-    # One error for several closes: which of them it concerns is not said. Each is
-    # re-sent alone (closing is idempotent) to get its own answer.
-    why = f"HTTP {status} for {n} objects: {_quote(str(error))}"
+    # One error for several gathered objects: which of them it concerns is not said. Each
+    # is re-sent alone (closing is idempotent) to get its own answer.
+    why = f"HTTP {status} for {n} objects: {quoted(str(error))}"
     return Reading(Shape.ERROR_FOR_MANY, [Unanswered(why)] * n)
 
 
@@ -234,80 +224,3 @@ def error_from_problem(status: int, body: bytes) -> ApiError | None:
     elif status == 404 and "server" in lowered:
         cls = ServerNotFoundError
     return cls(status, text)
-
-
-def _call_id(document: Any) -> int | None:
-    """An object's integer `callId` (5.0 is 5; "5", 5.7 and true are no id)."""
-    if type(document) is not dict:
-        return None
-    value = document.get("callId")
-    if type(value) is int:
-        return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return None
-
-
-def _created(document: Any, _: Any) -> int:
-    call_id = _call_id(document)
-    if call_id is None or call_id < 0:
-        raise NoProof(f"no call object with an integer callId: {_shown(document)}")
-    return call_id
-
-
-def _names_own_call(document: Any, request: Any) -> None:
-    if _call_id(document) != request.call_id:
-        raise NoProof(f"it does not name call {request.call_id}: {_shown(document)}")
-
-
-def _closed(document: Any, request: CloseCall) -> None:
-    ids = document.get("callIds") if type(document) is dict else None
-    if type(ids) is not list or not any(
-        type(i) in (int, float) and i == request.call_id for i in ids
-    ):
-        raise NoProof(f"callIds does not name call {request.call_id}: {_shown(document)}")
-
-
-_SNAPSHOT_KEYS = {
-    "ActiveCalls": "activeCalls",
-    "EmergencyCalls": "emergencyCalls",
-    "ClosedCalls": "closedCalls",
-}
-
-
-def _snapshot(document: Any, _: Any) -> CallsSnapshot:
-    """GET_CALLS: PascalCase lists (a lone object is read as a list of one, as the
-    OpenAPI example shows them) and `ClosedCallCount`."""
-    if type(document) is not dict:
-        raise NoProof(f"no snapshot: {_shown(document)}")
-    camel: dict[str, Any] = {}
-    for pascal, key in _SNAPSHOT_KEYS.items():
-        value = document.get(pascal, document.get(key))
-        if value is not None:
-            camel[key] = [value] if type(value) is dict else value
-    try:
-        snapshot = parse_snapshot(camel)
-    except ProtocolError as exc:
-        raise NoProof(str(exc)) from None
-    count = document.get("ClosedCallCount", document.get("closedCallCount"))
-    if type(count) is float and count.is_integer():
-        count = int(count)
-    return attrs.evolve(snapshot, closed_call_count=count if type(count) is int else None)
-
-
-def _shown(document: Any) -> str:
-    return _quote(orjson.dumps(document).decode(errors="replace"))
-
-
-_PROOFS: dict[str, Callable[[Any, Any], Any]] = {
-    "CALL_911": _created,
-    "NEW_DISPATCH": _created,
-    "REMOVE_911": _names_own_call,
-    "EDIT_DISPATCH": _names_own_call,
-    "CLOSE_CALL": _closed,
-    "GET_CALLS": _snapshot,
-} | {name: op.proof for name, op in _v2_live.OPS.items()}
-#: Request models whose v2 form is `_v2_live`'s.
-_LIVE_OPS: dict[type[Any], _v2_live.V2Op] = {
-    e.request: _v2_live.OPS[e.request_type] for e in ENDPOINTS if e.request_type in _v2_live.OPS
-}

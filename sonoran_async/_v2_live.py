@@ -1,4 +1,5 @@
-"""The v2 forms of the lookups, unit reads and unit commands, as data for `V2Wire`.
+"""The v2 builders of the lookups, unit reads and unit commands: the `build` and `group`
+of their `V2Route` rows (`_endpoints.py`), for requests that do not map field for field.
 
 | request | v2 |
 |---|---|
@@ -19,11 +20,8 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import attrs
 import orjson
 
-from . import _live_proof
-from ._batch import Item
 from ._errors import ValidationError
 from ._lookups import CharactersQuery, IdentifiersQuery, LookupIntQuery, LookupQuery
 from ._units import ActiveUnitsQuery, UnitPanicUpdate, UnitStatusUpdate
@@ -103,7 +101,7 @@ def _units(request: ActiveUnitsQuery, default: int) -> Built:
     return "GET", f"v2/emergency/servers/{_server(request, default)}/units?{query}", None
 
 
-def _command_group(request: UnitStatusUpdate | UnitPanicUpdate, default: int) -> Hashable:
+def command_group(request: UnitStatusUpdate | UnitPanicUpdate, default: int) -> Hashable:
     """Commands that can share one request: same server, same value, same way of naming."""
     value = request.status if isinstance(request, UnitStatusUpdate) else request.is_panic
     if request.account is not None:
@@ -113,7 +111,7 @@ def _command_group(request: UnitStatusUpdate | UnitPanicUpdate, default: int) ->
     return (_server(request, default), value, way)
 
 
-def _commands(requests: Sequence[UnitStatusUpdate | UnitPanicUpdate], default: int) -> Built:
+def commands(requests: Sequence[UnitStatusUpdate | UnitPanicUpdate], default: int) -> Built:
     first = requests[0]
     for request in requests:
         _no_api_id(request)
@@ -134,45 +132,13 @@ def _commands(requests: Sequence[UnitStatusUpdate | UnitPanicUpdate], default: i
     return "PATCH", path, orjson.dumps(body)
 
 
-@attrs.frozen
-class V2Op:
-    """One operation's v2 form."""
-
-    #: The requests of one HTTP request -> (method, path, body).
-    build: Callable[[Sequence[Any], int], Built]
-    #: The object's reply part -> its result, or `NoProof`.
-    proof: Callable[[Any, Any], Any]
-    #: Commands: what makes several share one request (None: one request each).
-    group: Callable[[Any, int], Hashable] | None = None
-
-    def encode(self, request: Any, default: int) -> bytes:
-        """The queued bytes: what identifies the request (single flight, conflation)."""
-        method, path, body = self.build([request], default)
-        return orjson.dumps([method, path]) + (body or b"")
-
-
 def _one(build: Callable[[Any, int], Built]) -> Callable[[Sequence[Any], int], Built]:
+    """A builder of one request per object."""
     return lambda requests, default: build(requests[0], default)
 
 
-#: Request type -> its v2 form.
-OPS: dict[str, V2Op] = {
-    "LOOKUP": V2Op(_one(_lookup), _live_proof.lookup),
-    "LOOKUP_INT": V2Op(_one(_lookup_int), _live_proof.lookup),
-    "GET_CHARACTERS": V2Op(_one(_characters), _live_proof.characters_v2),
-    "GET_IDENTIFIERS": V2Op(_one(_identifiers), _live_proof.account_identifiers),
-    "GET_ACTIVE_UNITS": V2Op(_one(_units), _live_proof.active_units),
-    "UNIT_STATUS": V2Op(_commands, _live_proof.v2_status_set, _command_group),
-    "UNIT_PANIC": V2Op(_commands, _live_proof.v2_panic_set, _command_group),
-}
-#: v2 rate buckets: the lookups share one (30/min per key for lookups).
-BUCKETS: dict[str, str] = {name: f"v2:{name}" for name in OPS} | {"LOOKUP_INT": "v2:LOOKUP"}
-
-
-def put_off(op: V2Op, items: Sequence[Item], default: int) -> list[Item]:
-    """The items that cannot share the first one's request."""
-    if op.group is None or len(items) < 2:
-        return list(items[1:])
-    group = op.group
-    first = group(items[0].request, default)
-    return [item for item in items if group(item.request, default) != first]
+lookup = _one(_lookup)
+lookup_int = _one(_lookup_int)
+characters = _one(_characters)
+identifiers = _one(_identifiers)
+units = _one(_units)

@@ -8,16 +8,17 @@ verbs and paths per operation, JSON replies). A `Wire` is chosen once per client
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from ._batch import Item
-from ._codec import RequestBody, assemble, encode_object, envelope_prefix
+from ._codec import RequestBody, assemble, converter, encode_object, envelope_prefix
 from ._endpoints import ENDPOINTS, Endpoint
 from ._outcomes import Reading, read_reply
-from ._transport import Reply
+from ._transport import JSON_HEADERS, Reply
 
 
 class SecretHeaders(dict[str, str]):
@@ -43,25 +44,33 @@ class HttpRequest:
     body: RequestBody | None
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=_hidden)
 
-    @property
-    def plain_post(self) -> bool:
-        """What every `Transport` can send through `post(path, body)`."""
-        return self.method == "POST" and not self.headers and self.body is not None
+
+#: One request object -> its bytes as queued and the token it carries ("" if none).
+Encoder = Callable[[Any], tuple[bytes, str]]
+
+
+def _no_data(request: Any) -> tuple[bytes, str]:
+    return b"", ""
 
 
 class Wire(Protocol):
     """One API version's encoding of requests and reading of replies."""
 
+    #: 1 or 2.
+    api_version: int
     #: The rate bucket of each request type (`Limiter.acquire(bucket, ...)`).
     buckets: Mapping[str, str]
     #: Whether what the server does with several objects in one request is unknown and
     #: must be learned (v1's `data` array); False where the API defines it (v2's close).
+    #: Creates share requests only where it is True: only then is there reconciling.
     learns_multi_object: bool
+    #: Request type -> the v1 envelope up to `data` (what GET_CALLS look-ups send);
+    #: empty for v2.
+    prefixes: Mapping[str, RequestBody]
 
-    def encode(
-        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
-    ) -> tuple[bytes, str]:
-        """At submit: the object's bytes as queued, and the token it carries ("" if none)."""
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        """At submit: a request's bytes as queued and the token it carries ("" if none),
+        for one endpoint, its arguments bound once (the hot path)."""
         ...
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
@@ -76,12 +85,12 @@ class Wire(Protocol):
         """Whether several callers' objects may share one request of `endpoint`."""
         ...
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         """The items of a batch that cannot share its request (each goes in another)."""
         ...
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
-        """The request for a batch's items (what `put_off` left)."""
+        """The request for a batch's items (those `cannot_share` did not name)."""
         ...
 
     def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
@@ -89,35 +98,33 @@ class Wire(Protocol):
         ...
 
 
-#: v1 publishes one budget for every request type of a community.
-V1_BUCKET = "v1"
-
-
 class V1Wire:
     """The v1 envelope: every object of a batch in one `data` array, text replies."""
 
+    api_version = 1
+    learns_multi_object = True
+
     def __init__(self, community_id: str, api_key: str, server_id: int) -> None:
         self._server_id = server_id
-        self.prefixes: dict[str, RequestBody] = {
+        self.prefixes: Mapping[str, RequestBody] = {
             e.request_type: envelope_prefix(community_id, api_key, e.request_type)
             for e in ENDPOINTS
         }
-        self.buckets: Mapping[str, str] = {e.request_type: V1_BUCKET for e in ENDPOINTS}
-        self.learns_multi_object = True
-        #: Models with a serverId the client's default fills in; types sending `data: []`.
+        self.buckets: Mapping[str, str] = {e.request_type: e.bucket(1) for e in ENDPOINTS}
+        #: Models with a serverId the client's default fills in.
         self._with_server = {
             e.request for e in ENDPOINTS if "server_id" in attrs.fields_dict(e.request)
         }
-        self._no_data = {e.request for e in ENDPOINTS if not e.sends_data}
 
-    def encode(
-        self, request: Any, token_key: str | None, unstructure: Callable[[Any], Any] | None
-    ) -> tuple[bytes, str]:
-        kind = type(request)
-        if kind in self._no_data:
-            return b"", ""
-        server_id = self._server_id if kind in self._with_server else None
-        return encode_object(request, server_id, token_key, unstructure)
+    def encoder(self, endpoint: Endpoint[Any, Any], token_key: str | None) -> Encoder:
+        if not endpoint.sends_data:
+            return _no_data
+        return functools.partial(
+            encode_object,
+            default_server_id=self._server_id if endpoint.request in self._with_server else None,
+            token_key=token_key,
+            unstructure=converter.get_unstructure_hook(endpoint.request),
+        )
 
     def supports(self, endpoint: Endpoint[Any, Any]) -> bool:
         return True
@@ -128,12 +135,12 @@ class V1Wire:
     def coalesces(self, endpoint: Endpoint[Any, Any]) -> bool:
         return True
 
-    def put_off(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
+    def cannot_share(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> list[Item]:
         return []
 
     def build(self, endpoint: Endpoint[Any, Any], items: Sequence[Item]) -> HttpRequest:
         body = assemble(self.prefixes[endpoint.request_type], [item.payload for item in items])
-        return HttpRequest("POST", endpoint.path, body)
+        return HttpRequest("POST", endpoint.path, body, JSON_HEADERS)
 
     def read(self, endpoint: Endpoint[Any, Any], requests: Sequence[Any], reply: Reply) -> Reading:
         return read_reply(endpoint, requests, reply.status, reply.body)

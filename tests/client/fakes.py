@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -49,8 +49,11 @@ class ScriptedServer:
         self.created.setdefault(obj["caller"], []).append(call_id)
         return f"EMERGENCY CALL ADDED ID: {call_id}"
 
-    async def post(self, path: str, body: bytes) -> Reply:
-        envelope = orjson.loads(body)
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
+        envelope = orjson.loads(bytes(body))
         self.requests.append(envelope)
         if self.delay:
             await asyncio.sleep(self.delay)
