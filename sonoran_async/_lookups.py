@@ -281,9 +281,9 @@ class LookupIntQuery(Request[LookupResult]):
         )
 
     def cache_key(self) -> tuple[Any, ...]:
+        """The value as sent: the API matches it exactly (a secret "AbC" is not "abc")."""
         types = None if self.types is None else tuple(sorted(set(self.types)))
-        value = self.value.strip().casefold() if isinstance(self.value, str) else self.value
-        return ("LOOKUP_INT", int(self.search_type), value, types, self.limit, self.offset)
+        return ("LOOKUP_INT", int(self.search_type), self.value, types, self.limit, self.offset)
 
 
 @attrs.define(kw_only=True, on_setattr=frozen)

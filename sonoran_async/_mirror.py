@@ -19,6 +19,9 @@ async with cad.mirror(server_id=1, events=receiver) as live:
 - `events` is anything with the `EventReceiver`'s `on(event_type)` registration (the
   websocket client too). Handlers cannot be unregistered there: after the mirror closes
   they stay registered and do nothing.
+- Nothing the mirror does fails a caller: an event or write it cannot apply (a bug) is
+  logged and counted, and the next resync corrects the view; `aclose()` gives async
+  `on_change` handlers still running `close_timeout` seconds, then cancels them.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class MirrorStats:
     resyncs: int = 0  # snapshots taken (the first one included)
     resync_failures: int = 0  # snapshots that failed (the view was kept)
     handler_errors: int = 0  # on_change callbacks that raised
+    apply_errors: int = 0  # events or writes that could not be applied (a bug; logged)
 
 
 class LiveMirror:
@@ -83,6 +87,7 @@ class LiveMirror:
         events: EventSource | None,
         resync_interval: float | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        close_timeout: float = 5.0,
     ) -> None:
         interval = DEFAULT_RESYNC if resync_interval is None else float(resync_interval)
         least = MIN_RESYNC.get(client.api_version, 5.0)
@@ -93,6 +98,7 @@ class LiveMirror:
             )
         self.server_id = server_id
         self.resync_interval = interval
+        self.close_timeout = close_timeout
         self.stats = MirrorStats()
         self._client = client
         self._events = events
@@ -175,13 +181,24 @@ class LiveMirror:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Bounded, and never waiting for itself (a handler may close the mirror).
+        others = self._tasks - {asyncio.current_task()}
+        if others:
+            _, late = await asyncio.wait(others, timeout=self.close_timeout)
+            for handler_task in late:
+                handler_task.cancel()
+            if late:
+                log.warning("mirror closed: %d on_change handler(s) cancelled", len(late))
+                await asyncio.gather(*late, return_exceptions=True)
 
     async def _resync_loop(self) -> None:
         while self._running:
             await self._clock.sleep(self.resync_interval)
-            await self.resync()
+            try:
+                await self.resync()
+            except Exception:  # not an API failure: a bug; the loop (and the view) stay
+                self.stats.resync_failures += 1
+                log.exception("mirror resync failed unexpectedly, view kept")
 
     async def resync(self, *, raise_errors: bool = False) -> bool:
         """Take a snapshot now and make it the view, with what raced it replayed onto it.
@@ -208,7 +225,7 @@ class LiveMirror:
             fresh = View.of(units, calls)
             for source, item, result in raced:
                 self.stats.replayed += 1
-                self._apply(fresh, source, item, result)
+                self._apply_safely(fresh, source, item, result)
             old, self._view = self._view, fresh
             self.stats.resyncs += 1
             self._emit(old.diff(fresh, "snapshot" if first else "resync"))
@@ -216,11 +233,15 @@ class LiveMirror:
 
     # --- applying --------------------------------------------------------------------------
 
-    def _apply(self, view: View, source: str, item: Any, result: Any) -> list[Change]:
-        if source == "event":
-            return apply_event(view, item)
-        default = self._client._server_id
-        return apply_write(view, item, result, self.server_id, default)
+    def _apply_safely(self, view: View, source: str, item: Any, result: Any) -> list[Change]:
+        try:
+            if source == "event":
+                return apply_event(view, item)
+            return apply_write(view, item, result, self.server_id, self._client._server_id)
+        except Exception:  # never out of a caller's successful write, nor a handler
+            self.stats.apply_errors += 1
+            log.exception("mirror could not apply a %s (%s)", source, type(item).__name__)
+            return []
 
     async def _on_event(self, event: PushEvent) -> None:
         if not self._running:
@@ -236,7 +257,7 @@ class LiveMirror:
     def _take(self, source: str, item: Any, result: Any) -> None:
         if self._pending is not None:
             self._pending.append((source, item, result))
-        self._emit(self._apply(self._view, source, item, result))
+        self._emit(self._apply_safely(self._view, source, item, result))
 
     def _emit(self, changes: list[Change]) -> None:
         for change in changes:

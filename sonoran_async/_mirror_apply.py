@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from ._bridge import LocationUpdate, SetCallPostal, SetCallPrimary, UnitLocation
-from ._models import Call911, CloseCall, DispatchEdit, NewDispatch, Remove911
+from ._models import EDITABLE_FIELDS, Call911, CloseCall, DispatchEdit, NewDispatch, Remove911
 from ._replies import CallsSnapshot, DispatchCall, EmergencyCall
 from ._units import UnitCommand, UnitPanicUpdate, UnitStatusUpdate
 from .events import (
@@ -226,30 +226,6 @@ def apply_write(
     return edit.changes
 
 
-_DISPATCH_FIELDS = (
-    "origin",
-    "status",
-    "priority",
-    "block",
-    "address",
-    "postal",
-    "title",
-    "code",
-    "description",
-    "notes",
-    "primary",
-    "track_primary",
-)
-_EDITED = (
-    "origin",
-    "status",
-    "priority",
-    "block",
-    "address",
-    "postal",
-    "title",
-    "code",
-    "description",
-    "primary",
-    "track_primary",
-)
+# meta_data is copied into a dict of its own; a new dispatch also carries its notes.
+_EDITED = tuple(name for name in EDITABLE_FIELDS if name != "meta_data")
+_DISPATCH_FIELDS = (*_EDITED, "notes")

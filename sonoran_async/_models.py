@@ -121,7 +121,8 @@ class NewDispatch(Request[int]):
         validate(self)
 
 
-_EDITABLE = (
+#: The fields an EDIT_DISPATCH may change (the mirror applies the same ones).
+EDITABLE_FIELDS = (
     "origin",
     "status",
     "priority",
@@ -164,9 +165,9 @@ class DispatchEdit(Request[None]):
 
     def __attrs_post_init__(self) -> None:
         validate(self)
-        if all(getattr(self, name) is None for name in _EDITABLE):
+        if all(getattr(self, name) is None for name in EDITABLE_FIELDS):
             raise ValidationError(
-                "DispatchEdit", f"set at least one editable field ({', '.join(_EDITABLE)})"
+                "DispatchEdit", f"set at least one editable field ({', '.join(EDITABLE_FIELDS)})"
             )
 
 

@@ -176,7 +176,10 @@ def batch_ended(state: _BatchTrace | None, batch: Batch) -> None:
     finally:
         _current.reset(state.token)
         otel_context.detach(state.otel_token)
-        state.span.end()
+        try:
+            state.span.end()  # the SDK's span processors run here
+        except Exception:  # theirs to fix; the batch's callers already have their outcome
+            logger.exception("tracing: a span processor failed at the end of a batch span")
 
 
 def _describe(state: _BatchTrace, batch: Batch) -> None:

@@ -44,9 +44,12 @@ class Feeder:
         self._retry = retry_rejected
         self._default_server = default_server
 
-    async def feed(self, source: Path | None, rows: dict[int, Row]) -> None:
+    async def feed(
+        self, source: Path | None, rows: dict[int, Row], limit: int | None = None
+    ) -> None:
+        """Hand `source`'s lines (of a file, its first `limit` bytes) to the client."""
         ready: asyncio.Queue[Chunk | None] = asyncio.Queue(READ_AHEAD)
-        reader = asyncio.create_task(self._read(source, rows, ready))
+        reader = asyncio.create_task(self._read(source, rows, ready, limit))
         try:
             while (chunk := await ready.get()) is not None:
                 await self._hand_over(chunk)
@@ -56,11 +59,15 @@ class Feeder:
             await asyncio.gather(reader, return_exceptions=True)
 
     async def _read(
-        self, source: Path | None, rows: dict[int, Row], ready: asyncio.Queue[Chunk | None]
+        self,
+        source: Path | None,
+        rows: dict[int, Row],
+        ready: asyncio.Queue[Chunk | None],
+        limit: int | None,
     ) -> None:
         journal = self._recorder.journal
         try:
-            async for lines in read_lines(source):
+            async for lines in read_lines(source, limit):
                 if self._stopping.is_set():
                     break
                 chunk, marks = self._prepare(lines, rows, check_lines=source is None)

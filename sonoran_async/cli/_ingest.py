@@ -223,7 +223,14 @@ class Ingest:
                 self._error(f"cannot read {settings.source}: {exc.strerror or exc}")
                 return EXIT_USAGE
             total = facts.lines
-            source = Source(settings.source, facts.sha256, facts.size)
+            source = Source(
+                settings.source,
+                facts.sha256,
+                facts.size,
+                facts.lines,
+                facts.lines_sha256,
+                facts.lines_size,
+            )
         batch = BatchPolicy(
             max_items=args.max_items, max_delay=args.max_delay, max_in_flight=args.max_in_flight
         )
@@ -260,7 +267,7 @@ class Ingest:
                 )
                 async with progress, self._reporting(client):
                     try:
-                        await self._send(client, journal, recorder, rejects, settings.source)
+                        await self._send(client, journal, recorder, rejects, source)
                     except JournalError as exc:
                         self._stop(exc)
                     finally:
@@ -280,6 +287,9 @@ class Ingest:
             code = self._exit_code()
             if self.stopped_by is not None:
                 self._error(self.stopped_by)
+            if rejects.error is not None:
+                self._error(rejects.error)
+                code = code or EXIT_FAILED
             data = summary(
                 self.tally,
                 client,
@@ -305,7 +315,7 @@ class Ingest:
         journal: Journal | None,
         recorder: Recorder,
         rejects: RejectsWriter,
-        source: Path | None,
+        source: Source,
     ) -> None:
         """Look up the lines in doubt, then feed the input to the client and flush."""
         args = self.args
@@ -339,7 +349,7 @@ class Ingest:
             retry_rejected=args.retry_rejected,
             default_server=args.server_id,
         )
-        await feeder.feed(source, rows)
+        await feeder.feed(source.path, rows, None if source.path is None else source.size)
         await client.flush()  # a signal now still stops what is queued
 
     def _stop(self, cause: BaseException) -> None:

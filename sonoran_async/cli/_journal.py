@@ -41,8 +41,9 @@ journal and resume:
   lines are skipped; lines whose outcome is unknown are looked up on the server first
   (by the token the run put in their metaData) and re-sent only when proven absent;
   refused and invalid lines are not re-sent unless --retry-rejected. Lines added
-  at the end of the file since the last run are sent too; any other change to the input
-  is refused unless --force. One run at a time per journal: another one is refused
+  at the end of the file since the last run are sent too (a last line read half written,
+  so invalid, is read again once complete); any other change to the input is refused
+  unless --force. One run at a time per journal: another one is refused
   (exit 2, naming the holder's pid, host and start time); the lock dies with its process,
   so a run after a crash resumes. A fatal reply (invalid key, API not enabled, community
   not found) stops the run at once; the lines not created stay pending for the next run.
@@ -119,6 +120,11 @@ class Source:
     path: Path | None  # None: standard input
     sha256: str = ""
     size: int = 0
+    lines: int = 0
+    # Up to its last newline (see InputFacts): a last line still being written when the
+    # run read it may be completed by the next run. Size -1: not known.
+    lines_sha256: str = ""
+    lines_size: int = -1
 
     @property
     def id(self) -> str:
@@ -156,11 +162,19 @@ class Journal:
                 found = await db.execute_fetchall("SELECT key, value FROM meta")
                 meta: dict[str, str] = {key: value for key, value in found}
                 update = {"source": source.id, "size": str(source.size), "target": target}
+                if source.path is not None:
+                    update |= {
+                        "lines_source": f"sha256:{source.lines_sha256}",
+                        "lines_size": str(source.lines_size),
+                        "lines": str(source.lines),
+                    }
                 appended = 0
                 if not meta:
                     update |= {"format": _FORMAT, "run_id": secrets.token_hex(6)}
                 elif not force:
-                    appended = await _check(meta, source=source, target=target)
+                    appended, reopened = await _check(meta, source=source, target=target)
+                    if reopened is not None:
+                        await _reopen(db, reopened)
                 await db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", update.items())
                 await db.commit()
                 journal = cls(db, lock, path, (meta | update)["run_id"])
@@ -248,11 +262,12 @@ class Journal:
             self._lock.release()
 
 
-async def _check(meta: Mapping[str, str], *, source: Source, target: str) -> int:
-    """Raise JournalMismatch unless the journal fits; the bytes the input grew by."""
+async def _check(meta: Mapping[str, str], *, source: Source, target: str) -> tuple[int, int | None]:
+    """Raise JournalMismatch unless the journal fits; the bytes the input grew by, and
+    the number of an old last line without a newline that has grown since (or None)."""
     if meta.get("format") != _FORMAT:
         raise JournalMismatch(f"journal format {meta.get('format')!r} is not {_FORMAT!r}")
-    made_for, appended = meta["source"], 0
+    made_for, appended, reopened = meta["source"], 0, None
     if made_for != source.id:
         if "stdin" in (made_for, source.id):
             kinds = {True: "standard input", False: "a file"}
@@ -262,17 +277,51 @@ async def _check(meta: Mapping[str, str], *, source: Source, target: str) -> int
             )
         old_size = int(meta.get("size", -1))
         assert source.path is not None
-        if not 0 <= old_size < source.size or made_for != "sha256:" + str(
+        if 0 <= old_size < source.size and made_for == "sha256:" + str(
             await asyncio.to_thread(prefix_sha256, source.path, old_size)
         ):
+            appended = source.size - old_size
+        elif await _only_the_last_line_grew(meta, source):
+            appended, reopened = max(source.size - old_size, 0), int(meta["lines"])
+        else:
             raise JournalMismatch(
                 "the input changed since the journal was made, other than by lines added "
                 "at its end (use --force to continue anyway)"
             )
-        appended = source.size - old_size
     if meta["target"] != target:
         raise JournalMismatch(
             f"the journal was made for {meta['target']}, not {target} "
             "(use --force to continue anyway)"
         )
-    return appended
+    return appended, reopened
+
+
+async def _only_the_last_line_grew(meta: Mapping[str, str], source: Source) -> bool:
+    """The old content up to its last newline is unchanged, and a last line without a
+    newline after it (e.g. read while still being written) has grown."""
+    lines_size = int(meta.get("lines_size", -1))
+    if not 0 <= lines_size < int(meta["size"]) or "lines" not in meta:
+        return False
+    assert source.path is not None
+    return meta.get("lines_source") == "sha256:" + str(
+        await asyncio.to_thread(prefix_sha256, source.path, lines_size)
+    )
+
+
+#: States of a line that never reached the server: it may be read again as a new line.
+_UNSENT: Final = (LineState.INVALID, LineState.PENDING, LineState.FAILED)
+
+
+async def _reopen(db: aiosqlite.Connection, line: int) -> None:
+    """The old last line grew: forget it if it never reached the server (typically it was
+    read half written, so invalid), else the input changed under a line sent."""
+    found = [
+        state
+        for (state,) in await db.execute_fetchall("SELECT state FROM lines WHERE line = ?", (line,))
+    ]
+    if found and LineState(found[0]) not in _UNSENT:
+        raise JournalMismatch(
+            f"line {line}, the last one, was sent as it was and has changed since (it had "
+            "no newline; use --force to continue anyway)"
+        )
+    await db.execute("DELETE FROM lines WHERE line = ?", (line,))

@@ -136,36 +136,59 @@ def _json_kind(value: object) -> str:
     return "null"
 
 
+#: The longest last line without a newline whose start is remembered (see InputFacts).
+_TAIL_MAX: Final = 1 << 20
+
+
 @attrs.frozen
 class InputFacts:
     lines: int  # a last line without a newline counts
     sha256: str
     size: int
+    # The content up to its last newline (all of it if it ends with one): what stays the
+    # same if a last line without a newline was still being written. Size -1: unknown.
+    lines_sha256: str = ""
+    lines_size: int = -1
 
 
 def input_facts(path: Path) -> InputFacts:
     """Line count, content hash and size of a file (blocking: run it in a thread)."""
     count = size = 0
-    last = b"\n"
-    digest = hashlib.sha256()
+    digest = hashlib.sha256()  # of the content up to the last newline
+    tail = b""  # what follows the last newline
+    lost = False  # a line longer than _TAIL_MAX: where the last one starts is not kept
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             count += chunk.count(b"\n")
             size += len(chunk)
-            digest.update(chunk)
-            last = chunk[-1:]
-    return InputFacts(count + (last != b"\n"), digest.hexdigest(), size)
+            cut = chunk.rfind(b"\n") + 1
+            if cut:
+                digest.update(tail + chunk[:cut])
+                tail, lost = chunk[cut:], False
+            else:
+                tail += chunk
+            if len(tail) > _TAIL_MAX:
+                digest.update(tail)
+                tail, lost = b"", True
+    lines = count + bool(tail or lost)
+    whole = digest.copy()
+    whole.update(tail)
+    if lost:
+        return InputFacts(lines, whole.hexdigest(), size)
+    return InputFacts(lines, whole.hexdigest(), size, digest.hexdigest(), size - len(tail))
 
 
 def prefix_sha256(path: Path, size: int) -> str | None:
-    """The hash of the file's first `size` bytes, if they end a line (or are none): the
-    old content of a file that was only appended to (blocking: run it in a thread)."""
+    """The hash of the file's first `size` bytes, if they end a line (or are none, or
+    the next byte starts a new line): the old content of a file that was only appended
+    to (blocking: run it in a thread)."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         if size:
             f.seek(size - 1)
-            if f.read(1) != b"\n":
-                return None  # the old last line had no newline: it may have grown
+            # The old last line had no newline: it is the same line only if one follows.
+            if f.read(1) != b"\n" and f.read(1) != b"\n":
+                return None
             f.seek(0)
         left = size
         while left and (chunk := f.read(min(left, 1 << 20))):
@@ -178,10 +201,14 @@ def stdin_is_a_file() -> bool:
     return stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
 
 
-async def read_lines(source: Path | None) -> AsyncIterator[list[tuple[int, bytes]]]:
-    """Chunks of (line number, line) from a file, or from standard input (None)."""
+async def read_lines(
+    source: Path | None, limit: int | None = None
+) -> AsyncIterator[list[tuple[int, bytes]]]:
+    """Chunks of (line number, line) from a file, or from standard input (None); of a
+    file, its first `limit` bytes (what the journal hashed: lines added meanwhile, or a
+    line still being written, are the next run's)."""
     pipe = source is None and not stdin_is_a_file()
-    chunks = _pipe_chunks() if pipe else _file_chunks(source)
+    chunks = _pipe_chunks() if pipe else _file_chunks(source, limit)
     number = 0
     rest = b""
     first = True
@@ -201,13 +228,17 @@ async def read_lines(source: Path | None) -> AsyncIterator[list[tuple[int, bytes
         yield [(number + 1, rest)]
 
 
-async def _file_chunks(path: Path | None) -> AsyncIterator[bytes]:
+async def _file_chunks(path: Path | None, limit: int | None = None) -> AsyncIterator[bytes]:
     # Opening a local file does not wait on anything; the reads go to a thread.
     f: IO[bytes] = path.open("rb") if path is not None else open(0, "rb", closefd=False)  # noqa: SIM115, ASYNC230
     size = _FIRST_CHUNK  # small first: the client starts sending sooner
+    left = -1 if limit is None else limit
     try:
-        while chunk := await asyncio.to_thread(f.read, size):
+        while left and (
+            chunk := await asyncio.to_thread(f.read, size if left < 0 else min(size, left))
+        ):
             yield chunk
+            left -= len(chunk) if left > 0 else 0
             size = min(size * 2, _CHUNK)
     finally:
         f.close()

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import orjson
 
 from .._errors import references_of
-from ._common import ENV_API_KEY, UsageError, positive_int
+from ._common import ENV_API_KEY, EXIT_FAILED, UsageError, positive_int
 from ._report import library_logs_to
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def metrics_options() -> argparse.ArgumentParser:
     group = parser.add_argument_group("metrics")
     group.add_argument(
         "--metrics-port",
-        type=positive_int,
+        type=port_number,
         metavar="N",
         help="serve Prometheus metrics at http://HOST:N/metrics while the command runs "
         "(needs the [metrics] extra)",
@@ -64,6 +64,14 @@ def metrics_options() -> argparse.ArgumentParser:
         help="the address --metrics-port listens on (default: 127.0.0.1; 0.0.0.0 for all)",
     )
     return parser
+
+
+def port_number(value: str) -> int:
+    """A TCP port to listen on: 1-65535 (argparse names the option on an error)."""
+    port = positive_int(value)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {value}")
+    return port
 
 
 # --- JSON lines ----------------------------------------------------------------------------
@@ -138,13 +146,20 @@ def stderr_console(args: argparse.Namespace) -> Console:
 def library_logs(args: argparse.Namespace, console: Console) -> Iterator[None]:
     """While the command runs: the library's warnings on the console (text), or every
     record as a JSON line on stderr (json, the per-429 lines and their request_id
-    included); the logger is restored afterwards."""
+    included, and an unexpected error's traceback: exit 1); the logger is restored
+    afterwards."""
     if args.log_format != "json":
         with library_logs_to(console):
             yield
         return
     with json_logs(sys.stderr, secret=args.api_key or os.environ.get(ENV_API_KEY) or ""):
-        yield
+        try:
+            yield
+        except UsageError:
+            raise
+        except Exception:  # a bug: still one JSON line (key cut out), not a raw traceback
+            logging.getLogger(CLI_LOGGER).exception("unexpected error; stopped")
+            raise SystemExit(EXIT_FAILED) from None
 
 
 @contextlib.contextmanager

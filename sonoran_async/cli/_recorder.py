@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 from collections.abc import Callable
@@ -80,6 +81,7 @@ class RejectsWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[bytes] | None = None
+        self.error: str | None = None  # why the file could not be written (disk full...)
 
     def check_writable(self) -> None:
         """Before anything is sent: a rejects file that can't be written is a usage error."""
@@ -98,15 +100,25 @@ class RejectsWriter:
         self.path.unlink(missing_ok=True)
 
     def write(self, line: int, stage: str, reason: str, raw: bytes) -> None:
-        if self._file is None:
-            self._file = self.path.open("ab")
+        """One record; a file that cannot be written is given up, with its `error` (the
+        run goes on: the journal, and the summary's causes, still have every outcome)."""
+        if self.error is not None:
+            return
         record = {
             "line": line,
             "stage": stage,
             "reason": reason,
             "input": raw.decode("utf-8", "replace").rstrip("\r\n"),
         }
-        self._file.write(orjson.dumps(record) + b"\n")
+        try:
+            if self._file is None:
+                self._file = self._open()
+            self._file.write(orjson.dumps(record) + b"\n")
+        except OSError as exc:
+            self._give_up(exc)
+
+    def _open(self) -> IO[bytes]:
+        return self.path.open("ab")
 
     @property
     def written(self) -> bool:
@@ -114,7 +126,17 @@ class RejectsWriter:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:
+                self._give_up(exc)
+
+    def _give_up(self, exc: OSError) -> None:
+        if self.error is None:
+            self.error = f"cannot write the rejects file {self.path}: {exc.strerror or exc}"
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()  # its buffer is flushed again, and fails again
 
 
 class Recorder:

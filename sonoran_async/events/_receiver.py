@@ -83,6 +83,8 @@ class EventReceiver:
     ) -> None:
         if not isinstance(api_key, str) or not api_key:
             raise ValueError("api_key must be a non-empty string")
+        digest = _key_digest(api_key)
+        del api_key  # kept only as its digest (not in a traceback's locals either)
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/', got {path!r}")
         if max_body < 1 or max_in_flight < 1 or close_timeout < 0:
@@ -92,12 +94,15 @@ class EventReceiver:
         self.max_in_flight = max_in_flight
         self.close_timeout = close_timeout
         self.stats = ReceiverStats()
-        self._key = _key_digest(api_key)
+        self._key = digest
         self._handlers: dict[type[PushEvent], list[Handler[Any]]] = {}
         self._any: list[Handler[PushEvent]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._busy = False  # refusing pushes since the last one handled (warned once)
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_tasks"):  # a construction refused (a traceback's locals)
+            return "<EventReceiver (not constructed)>"
         return f"<EventReceiver {self.path} in_flight={len(self._tasks)}>"
 
     # ---------------------------------------------------------------- handlers
@@ -182,8 +187,16 @@ class EventReceiver:
         calls = [(h, ev) for ev in events for h in self._handlers_for(ev)]
         if len(self._tasks) + len(calls) > self.max_in_flight:
             self.stats.busy += 1
-            log.warning("push %s not handled: %d handlers in flight", event_type, len(self._tasks))
+            if not self._busy:  # one WARNING per busy spell, not one per push (a burst)
+                self._busy = True
+                log.warning(
+                    "push %s not handled: %d handlers in flight (until some finish, further "
+                    "pushes are not handled either; counted in stats.busy)",
+                    event_type,
+                    len(self._tasks),
+                )
             return False
+        self._busy = False
         self.stats.pushes += 1
         self.stats.events += len(events)
         self.stats.unknown += sum(1 for ev in events if isinstance(ev, UnknownEvent))

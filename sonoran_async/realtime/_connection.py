@@ -23,6 +23,15 @@ from . import _protocol as p
 log = logging.getLogger("sonoran_async.realtime")
 
 OnInvocation = Callable[[str, list[Any]], None]
+Scrub = Callable[[str], str]
+
+#: The most text kept while a message waits for its record separator (a message may be
+#: split across websocket messages; the hub's largest is far below this).
+MAX_PARTIAL = 1 << 22
+
+
+def _unscrubbed(text: str) -> str:
+    return text
 
 
 class ConnectionLost(Exception):
@@ -52,8 +61,11 @@ class HubConnection:
         *,
         ping_interval: float,
         server_timeout: float,
+        scrub: Scrub = _unscrubbed,
     ) -> None:
         self._ws = ws
+        self._scrub = scrub
+        self._partial = ""  # the start of a message whose record separator is still to come
         self._on_invocation = on_invocation
         self._ping_interval = ping_interval
         self._server_timeout = server_timeout
@@ -76,20 +88,27 @@ class HubConnection:
         within: float,
         ping_interval: float,
         server_timeout: float,
+        scrub: Scrub = _unscrubbed,
     ) -> HubConnection:
         """Connect (no negotiation: straight to the websocket) and shake hands, `within`
-        seconds; ConnectionLost if either fails."""
+        seconds; ConnectionLost if either fails. `scrub` cleans every text the server
+        sent before it goes into an error or a log line (the session: hides the key)."""
         try:
             async with asyncio.timeout(within):
                 ws = await session.ws_connect(url, autoping=True, max_msg_size=1 << 22)
                 try:
                     await ws.send_str(p.HANDSHAKE)
-                    msg = await ws.receive()
-                    if msg.type is not aiohttp.WSMsgType.TEXT:
-                        raise ConnectionLost(f"handshake answered with {msg.type.name}")
-                    error = p.handshake_error(msg.data)
+                    reply = ""
+                    while p.RS not in reply:  # the reply may come in pieces
+                        msg = await ws.receive()
+                        if msg.type is not aiohttp.WSMsgType.TEXT:
+                            raise ConnectionLost(f"handshake answered with {msg.type.name}")
+                        reply += msg.data
+                        if len(reply) > MAX_PARTIAL:
+                            raise p.ProtocolViolation("a handshake reply with no end")
+                    error = p.handshake_error(reply)
                     if error is not None:
-                        raise ConnectionLost(f"handshake refused: {error}")
+                        raise ConnectionLost(scrub(f"handshake refused: {error}"))
                 except BaseException:
                     await ws.close()
                     raise
@@ -97,8 +116,14 @@ class HubConnection:
             raise ConnectionLost(f"no connection within {within:g}s") from None
         except (aiohttp.ClientError, OSError, p.ProtocolViolation) as exc:
             raise ConnectionLost(f"cannot connect: {type(exc).__name__}: {exc}") from None
-        conn = cls(ws, on_invocation, ping_interval=ping_interval, server_timeout=server_timeout)
-        rest = p.after_handshake(msg.data)
+        conn = cls(
+            ws,
+            on_invocation,
+            ping_interval=ping_interval,
+            server_timeout=server_timeout,
+            scrub=scrub,
+        )
+        rest = p.after_handshake(reply)
         if rest:
             conn._frame(rest)
         conn._tasks = [asyncio.create_task(conn._read()), asyncio.create_task(conn._ping())]
@@ -157,12 +182,12 @@ class HubConnection:
     def _lose(self, why: str) -> None:
         if self.lost.done():
             return
-        error = ConnectionLost(why)
+        error = ConnectionLost(self._scrub(why))
         self.lost.set_result(error)
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(error)
-        log.debug("realtime: connection ended: %s", why)
+        log.debug("realtime: connection ended: %s", error)
 
     async def _send(self, frame: str) -> None:
         try:
@@ -202,8 +227,14 @@ class HubConnection:
                 await ws.close()
 
     def _frame(self, text: str) -> None:
+        text = self._partial + text
+        end = text.rfind(p.RS) + 1  # what follows the last separator waits for its end
+        self._partial = text[end:]
+        if len(self._partial) > MAX_PARTIAL:
+            self._lose("protocol violation: a message with no end")
+            return
         try:
-            messages = list(p.decode(text))
+            messages = list(p.decode(text[:end])) if end else []
         except p.ProtocolViolation as exc:
             self._lose(f"protocol violation: {exc}")
             return
@@ -213,7 +244,8 @@ class HubConnection:
                 future = self._waiting.get(str(message.get("invocationId")))
                 if future is not None and not future.done():
                     if message.get("error") is not None:
-                        future.set_exception(InvocationError(str(message["error"])))
+                        text = self._scrub(str(message["error"]))
+                        future.set_exception(InvocationError(text))
                     else:
                         future.set_result(message.get("result"))
             elif kind == p.MessageType.INVOCATION:

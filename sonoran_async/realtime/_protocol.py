@@ -1,7 +1,8 @@
 """The SignalR JSON hub protocol, as far as a client of Sonoran's `/apiWsHub` needs it.
 
 Every message is one JSON object followed by the record separator 0x1E; one websocket text
-frame may carry several. The connection starts with the handshake
+frame may carry several, and a message may span frames (the connection buffers the
+unfinished end, bounded). The connection starts with the handshake
 `{"protocol":"json","version":1}`, answered by `{}` (or `{"error": ...}`). After it:
 
 | type | message | fields |

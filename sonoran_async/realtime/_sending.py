@@ -62,7 +62,11 @@ class LocationSender:
                     break
             batch = queue.take(rt.max_per_call)
             if batch:
-                await self._send(batch)
+                try:
+                    await self._send(batch)
+                except Exception:  # a bug: back in line, so the session's failure fails them
+                    queue.put_back([item for item in batch if not item.future.done()])
+                    raise
         return conn.lost.result()
 
     async def _send(self, batch: list[Waiting]) -> None:

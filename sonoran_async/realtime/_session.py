@@ -94,8 +94,14 @@ class SonoranRealtime:
         session: aiohttp.ClientSession | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key:
+        key = _Key(api_key)
+        del api_key  # from here on only in `key`, whose repr hides it (tracebacks' locals)
+        if not isinstance(key.value, str) or not key.value:
             raise ValueError("api_key must be a non-empty string")
+        if not isinstance(community_id, str) or not community_id:
+            raise ValueError("community_id must be a non-empty string")
+        if server_id is not None and (type(server_id) is not int or server_id < 0):
+            raise ValueError(f"server_id must be an int >= 0 or None, got {server_id!r}")
         if interval < MIN_INTERVAL:
             raise ValueError(f"interval must be >= {MIN_INTERVAL} s (the hub's limit)")
         if not 1 <= max_per_call <= MAX_UPDATES:
@@ -107,8 +113,8 @@ class SonoranRealtime:
         self.url = check_base_url(base_url) + HUB_PATH
         self.community_id = community_id
         self.server_id = server_id
-        self._key = _Key(api_key)
-        self.events = events if events is not None else EventReceiver(api_key)
+        self._key = key
+        self.events = events if events is not None else EventReceiver(key.value)
         self._own_events = events is None
         self.interval = interval
         self.max_per_call = max_per_call
@@ -134,8 +140,12 @@ class SonoranRealtime:
         self._refusals = 0  # calls refused in a row as too fast / too many / unauthenticated
         self._closed = False
         self._error: BaseException | None = None
+        self._up_since = float("-inf")  # when the current connection was made (loop time)
+        self._streak = 0  # reconnect attempts of the current outage, across short-lived links
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_queue"):  # a construction refused (a traceback's locals)
+            return "<SonoranRealtime (not constructed)>"
         return (
             f"<SonoranRealtime {self.url} server={self.server_id} "
             f"{self.stats.state.value} waiting={len(self._queue)}>"
@@ -167,6 +177,9 @@ class SonoranRealtime:
             raise error from None
         except RealtimeAuthError as exc:
             self._set_failed(exc)
+            await self._close_session()
+            raise
+        except BaseException:  # cancelled (a caller's timeout): no session left open
             await self._close_session()
             raise
         self._run_task = asyncio.create_task(self._run(conn), name="sonoran-realtime")
@@ -236,12 +249,14 @@ class SonoranRealtime:
             within=self.connect_timeout,
             ping_interval=self.ping_interval,
             server_timeout=self.server_timeout,
+            scrub=self._redact,
         )
         try:
             await self._authenticate(conn)
         except BaseException:
             await conn.close()
             raise
+        self._up_since = asyncio.get_running_loop().time()
         self._conn = conn
         self.stats.connects += 1
         self.stats.state = ConnectionState.CONNECTED
@@ -288,25 +303,39 @@ class SonoranRealtime:
             self._set_failed(exc)
             log.error("realtime: session failed: %s", exc)
             self._queue.fail_all(exc)
+        except Exception as exc:  # a bug of ours: fail loudly, never leave callers waiting
+            error = RealtimeError(f"the realtime session broke: {type(exc).__name__}")
+            self._set_failed(error)
+            log.exception("realtime: session failed")
+            self._queue.fail_all(error)
 
     async def _reconnect(self, lost: ConnectionLost) -> HubConnection:
         """Reconnect with capped exponential backoff and jitter: one WARNING per outage.
         Authentication refused ends it (never retried); so does `max_outage`."""
         stats = self.stats
-        stats.outages += 1
+        loop = asyncio.get_running_loop()
+        # A link lost within `backoff_cap` of being made continues the outage before it (its
+        # backoff too): a hub that accepts and then drops us at once is not hammered.
+        first = self._streak if loop.time() - self._up_since < self.backoff_cap else 0
         stats.last_error = str(lost)
         stats.state = ConnectionState.RECONNECTING
-        log.warning("realtime: connection lost (%s); reconnecting", lost)
+        if first == 0:
+            stats.outages += 1
+            log.warning("realtime: connection lost (%s); reconnecting", lost)
+        else:
+            log.debug("realtime: connection lost again at once (%s); backing off", lost)
         fallback = (
             asyncio.create_task(run_fallback(self._fallback, self._queue, stats))
             if self._fallback is not None
             else None
         )
-        loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            for attempt in itertools.count():
-                delay = 0.0 if attempt == 0 else min(self.backoff_cap, self.backoff * 2**attempt)
+            for attempt in itertools.count(first):
+                # 2**attempt capped: with max_outage=None attempts go on for ever, and a
+                # float past 2**1023 would overflow (and end this loop) after ~6 hours.
+                growth = 2.0 ** min(attempt, 60)
+                delay = 0.0 if attempt == 0 else min(self.backoff_cap, self.backoff * growth)
                 delay *= random.uniform(0.5, 1.0)
                 if self.max_outage is not None and loop.time() + delay - started > self.max_outage:
                     break
@@ -317,8 +346,9 @@ class SonoranRealtime:
                     stats.last_error = str(exc)
                     log.debug("realtime: reconnect attempt %d failed: %s", attempt + 1, exc)
                     continue
+                self._streak = attempt + 1
                 stats.reconnects += 1
-                log.info("realtime: reconnected after %d attempt(s)", attempt + 1)
+                log.info("realtime: reconnected after %d attempt(s)", attempt + 1 - first)
                 return conn
         finally:
             if fallback is not None:

@@ -3,6 +3,7 @@ lines, never the key) and `ingest --metrics-port N` (scraped over HTTP during th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import socket
@@ -17,6 +18,7 @@ from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from sonoran_async.cli import main
+from sonoran_async.cli._observe import library_logs, stderr_console
 
 SECRET = "s3cret-key-that-must-not-show"
 REQUEST_ID = "rid-0123456789abcdef"
@@ -177,3 +179,33 @@ def test_metrics_port_is_refused_without_the_extra(
         main(["ingest", source, "--url", "http://127.0.0.1:9", "--metrics-port", "9"])
     assert info.value.code == 2
     assert "pip install 'sonoran-async[metrics]'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["65536", "70000"])
+def test_a_metrics_port_out_of_range_is_a_usage_error_not_a_traceback(
+    port: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SONORAN_COMMUNITY_ID", "demo")
+    monkeypatch.setenv("SONORAN_API_KEY", SECRET)
+    source = str(write_calls(tmp_path, 1))
+    with pytest.raises(SystemExit) as info:
+        main(["ingest", source, "--url", "http://127.0.0.1:9", "--metrics-port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--metrics-port" in err and "at most 65535" in err and "Traceback" not in err
+
+
+def test_an_unexpected_error_in_json_mode_is_one_json_line_without_the_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bug's traceback came out raw under --log-format json (not JSON; the key in an
+    exception text not cut out)."""
+    args = argparse.Namespace(log_format="json", api_key=SECRET)
+    with pytest.raises(SystemExit) as info, library_logs(args, stderr_console(args)):
+        raise RuntimeError(f"boom with {SECRET} in it")
+    assert info.value.code == 1
+    [line] = capsys.readouterr().err.splitlines()
+    entry = orjson.loads(line)
+    assert entry["level"] == "error" and entry["error"] == "RuntimeError"
+    assert "boom with *** in it" in entry["traceback"]
+    assert SECRET not in line

@@ -4,11 +4,13 @@ reconciliation as its events; nothing recorded when nothing is configured."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind, StatusCode
 
 from sonoran_async import (
@@ -180,3 +182,27 @@ async def test_a_failing_tracer_never_keeps_a_result_from_its_caller(
     async with client(Scripted()) as cad:
         assert await create(cad, tracing, "A") == 1
     assert "tracing: no span for a CALL_911 batch" in caplog.text
+
+
+async def test_a_span_processor_that_raises_at_end_is_logged_not_leaked(
+    tracing: Tracing, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A processor's on_end runs inside `span.end()`: its error must not escape the send
+    task (an unretrieved task exception) nor keep the next batches from their callers."""
+
+    class Raising(SpanProcessor):
+        def on_end(self, span: Any) -> None:
+            raise RuntimeError("processor down")
+
+    provider = TracerProvider()
+    provider.add_span_processor(Raising())
+    monkeypatch.setattr(_tracing, "_tracer", provider.get_tracer(_tracing.SCOPE))
+    leaked: list[dict[str, Any]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: leaked.append(context))
+    async with client(Scripted()) as cad:
+        for name in "ABC":
+            await create(cad, tracing, name)
+    await asyncio.sleep(0)
+    gc.collect()  # an unretrieved task exception is reported when the task is collected
+    assert leaked == []
+    assert caplog.text.count("a span processor failed at the end of a batch span") == 3
