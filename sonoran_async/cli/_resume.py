@@ -3,6 +3,7 @@ of the lines an earlier run left in doubt (sent, but no proven outcome)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import enum
 from collections import defaultdict
@@ -12,7 +13,7 @@ from .._enums import CallType
 from .._errors import SonoranError
 from .._policies import TOKEN_KEY, ReconcilePolicy
 from .._reconcile import Found, look_up_tokens
-from ._common import UsageError
+from ._common import UsageError, non_negative_float
 from ._journal import IN_DOUBT, REJECTED, RESEND, LineState, Outcome, Row
 from ._report import Tally
 
@@ -38,6 +39,22 @@ def next_step(number: int, row: Row, digest: str, *, force: bool, retry: bool) -
     if row.state in RESEND or (retry and row.state in REJECTED):
         return Next.SEND
     return Next.KEEP
+
+
+def add_recheck_option(group: argparse._ArgumentGroup) -> None:
+    """Hidden, for tests against an emulator (whose snapshots are never stale): the seconds
+    between the two GET_CALLS that prove a line in doubt absent."""
+    group.add_argument(
+        "--recheck-after",
+        type=non_negative_float,
+        default=ReconcilePolicy().recheck_after,
+        help=argparse.SUPPRESS,
+    )
+
+
+def recheck_policy(args: argparse.Namespace) -> ReconcilePolicy:
+    """The client's and the resume look-up's policy: the default, `--recheck-after` apart."""
+    return ReconcilePolicy(recheck_after=args.recheck_after)
 
 
 async def look_up(
