@@ -464,15 +464,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--repeats must be at least 3: a median of fewer runs says little")
     if args.save:
         args.out = HERE / "results"
-    if args.quick:
-        args.items = 3_000
-        args.single_items = 300
-        args.gather_items = 2_000
-        args.latency_samples = 100
+    if args.quick:  # every scenario runs; the sizes only need to pass through the code
+        args.items = 1_000
+        args.single_items = 100
+        args.gather_items = 500
+        args.latency_samples = 30
         args.rate = 50.0
-        args.rate_seconds = 0.3
+        args.rate_seconds = 0.2
         args.rate_batch_sizes = "1,100"
-        args.pending = 5_000
+        args.pending = 2_000
         args.loops = "asyncio"
     args.batch_sizes = [int(x) for x in args.batch_sizes.split(",")]
     args.rate_batch_sizes = [int(x) for x in args.rate_batch_sizes.split(",")]
@@ -498,7 +498,8 @@ def log(message: str) -> None:
 
 
 def fresh(quick: bool, shared: list[EmulatorProcess]) -> Callable[[], EmulatorProcess]:
-    """A new emulator per measurement; in quick mode one is shared (start-up dominates)."""
+    """A new emulator per measurement; in quick mode one is shared by every round
+    (start-up dominates)."""
 
     def get() -> EmulatorProcess:
         if quick:
@@ -523,49 +524,48 @@ def measured(get: Callable[[], EmulatorProcess], quick: bool) -> Callable[..., A
 
 
 def one_round(
-    args: argparse.Namespace, round_: int, pool: list[Call911], results: dict[str, Any]
+    args: argparse.Namespace,
+    round_: int,
+    pool: list[Call911],
+    results: dict[str, Any],
+    shared: list[EmulatorProcess],
 ) -> None:
     """Every scenario once, in a fixed order: round after round, compared runs alternate."""
-    shared: list[EmulatorProcess] = []
     run = measured(fresh(args.quick, shared), args.quick)
     tag = {"round": round_}
-    try:
-        for loop in args.loops:
-            for size in args.batch_sizes:
-                n = args.single_items if size == 1 else args.items
-                log(f"[{round_}/{loop}] client submit, max_items={size}, {n:,} items")
-                row = run(loop, lambda e, n=n, size=size: client_run(e, n, size, "submit", pool))
-                results["throughput"].append({"loop": loop, **tag, **row})
-            log(f"[{round_}/{loop}] plain aiohttp loop, concurrency {args.concurrency}")
-            row = run(loop, lambda e: aiohttp_loop_run(e, args.single_items, args.concurrency))
+    for loop in args.loops:
+        for size in args.batch_sizes:
+            n = args.single_items if size == 1 else args.items
+            log(f"[{round_}/{loop}] client submit, max_items={size}, {n:,} items")
+            row = run(loop, lambda e, n=n, size=size: client_run(e, n, size, "submit", pool))
             results["throughput"].append({"loop": loop, **tag, **row})
-            log(f"[{round_}/{loop}] client gather of coroutines, max_items=100")
-            row = run(loop, lambda e: client_run(e, args.gather_items, 100, "gather", pool))
-            results["throughput"].append({"loop": loop, **tag, **row})
-            log(f"[{round_}/{loop}] client submit, max_items=100, for the gather comparison")
-            row = run(loop, lambda e: client_run(e, args.gather_items, 100, "submit", pool))
-            results["throughput"].append({"loop": loop, **tag, **row, "comparison": "gather"})
-            log(f"[{round_}/{loop}] low-load latency, {args.latency_samples} sequential calls")
-            row = run(loop, lambda e: latency_run(e, args.latency_samples, pool))
-            results["latency"].append({"loop": loop, **tag, **row})
-        with EmulatorProcess(rate_limit=args.rate) as limited:
-            for size in args.rate_batch_sizes:
-                log(f"[{round_}/asyncio] emulator limit {args.rate:g}/s, max_items={size}")
-                row = run_in_loop(
-                    "asyncio",
-                    functools.partial(
-                        rate_limited_run, limited, args.rate, size, args.rate_seconds, pool
-                    ),
-                )
-                results["rate_limited"].append({**tag, **row})
-            results["rate_limited_emulator"].append({**tag, **limited.stop()})
-        for path in ("submit", "gather"):
-            log(f"[{round_}/asyncio] memory, {args.pending:,} items pending ({path})")
-            row = run_in_loop("asyncio", functools.partial(memory_run, args.pending, pool, path))
-            results["memory"].append({**tag, **row})
-    finally:
-        for emulator in shared:
-            emulator.stop()
+        log(f"[{round_}/{loop}] plain aiohttp loop, concurrency {args.concurrency}")
+        row = run(loop, lambda e: aiohttp_loop_run(e, args.single_items, args.concurrency))
+        results["throughput"].append({"loop": loop, **tag, **row})
+        log(f"[{round_}/{loop}] client gather of coroutines, max_items=100")
+        row = run(loop, lambda e: client_run(e, args.gather_items, 100, "gather", pool))
+        results["throughput"].append({"loop": loop, **tag, **row})
+        log(f"[{round_}/{loop}] client submit, max_items=100, for the gather comparison")
+        row = run(loop, lambda e: client_run(e, args.gather_items, 100, "submit", pool))
+        results["throughput"].append({"loop": loop, **tag, **row, "comparison": "gather"})
+        log(f"[{round_}/{loop}] low-load latency, {args.latency_samples} sequential calls")
+        row = run(loop, lambda e: latency_run(e, args.latency_samples, pool))
+        results["latency"].append({"loop": loop, **tag, **row})
+    with EmulatorProcess(rate_limit=args.rate) as limited:
+        for size in args.rate_batch_sizes:
+            log(f"[{round_}/asyncio] emulator limit {args.rate:g}/s, max_items={size}")
+            row = run_in_loop(
+                "asyncio",
+                functools.partial(
+                    rate_limited_run, limited, args.rate, size, args.rate_seconds, pool
+                ),
+            )
+            results["rate_limited"].append({**tag, **row})
+        results["rate_limited_emulator"].append({**tag, **limited.stop()})
+    for path in ("submit", "gather"):
+        log(f"[{round_}/asyncio] memory, {args.pending:,} items pending ({path})")
+        row = run_in_loop("asyncio", functools.partial(memory_run, args.pending, pool, path))
+        results["memory"].append({**tag, **row})
 
 
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
@@ -582,8 +582,13 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         "rate_limited_emulator": [],
         "memory": [],
     }
-    for round_ in range(1, args.repeats + 1):
-        one_round(args, round_, pool, results)
+    shared: list[EmulatorProcess] = []  # quick mode's one emulator
+    try:
+        for round_ in range(1, args.repeats + 1):
+            one_round(args, round_, pool, results, shared)
+    finally:
+        for emulator in shared:
+            emulator.stop()
     results["summary"] = summary(results)
     results["ratios"] = ratios(results)
     results["targets"] = targets(results["summary"], results["ratios"])

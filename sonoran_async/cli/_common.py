@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .. import BatchPolicy, RateLimit, SonoranClient, ValidationError
+    from .. import BatchPolicy, RateLimit, ReconcilePolicy, SonoranClient, ValidationError
     from .._ratelimit import Limiter
     from ..emulator import Emulator
 
@@ -182,9 +182,10 @@ async def connect(
     batch: BatchPolicy | None = None,
     rate_limit: RateLimit | Limiter | None = None,
     close_timeout: float = 10.0,
+    reconcile: ReconcilePolicy | None = None,
 ) -> AsyncIterator[tuple[SonoranClient, Emulator | None]]:
     """A client for `--url`, or for a built-in emulator started here (yielded too)."""
-    from .. import SonoranClient
+    from .. import ReconcilePolicy, SonoranClient
     from ..emulator import Emulator
 
     community_id, api_key = credentials(args)
@@ -213,6 +214,7 @@ async def connect(
                 batch=batch,
                 rate_limit=rate_limit,
                 close_timeout=close_timeout,
+                reconcile=reconcile or ReconcilePolicy(),
             )
         except ValueError as exc:  # a bad URL; the message never holds the key
             raise UsageError(str(exc).replace("base_url", "--url")) from None

@@ -45,7 +45,7 @@ from ._report import (
     summary,
     summary_table,
 )
-from ._resume import look_up
+from ._resume import add_recheck_option, look_up, recheck_policy
 from ._settings import Settings
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def add_parser(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="use the journal even if the input or the server changed since it was made",
     )
+    add_recheck_option(journal)
     output = ingest.add_argument_group("output")
     output.add_argument(
         "--rejects",
@@ -228,7 +229,11 @@ class Ingest:
         )
         async with (
             connect(
-                args, batch=batch, rate_limit=rate_limit_from(args), close_timeout=STOP_TIMEOUT
+                args,
+                batch=batch,
+                rate_limit=rate_limit_from(args),
+                close_timeout=STOP_TIMEOUT,
+                reconcile=recheck_policy(args),
             ) as (client, emulator),
             metrics_served(args, client),  # --metrics-port
         ):
@@ -316,7 +321,8 @@ class Ingest:
                     markup=False,
                 )
             rows = await journal.rows()
-            found = await look_up(client, rows, self.tally, self.console, self._stopping)
+            policy = recheck_policy(args)
+            found = await look_up(client, rows, self.tally, self.console, self._stopping, policy)
             await journal.record(found)
             rows.update({o.line: rows[o.line]._replace(state=o.state) for o in found})
         if not rows:

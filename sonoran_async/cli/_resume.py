@@ -3,6 +3,7 @@ of the lines an earlier run left in doubt (sent, but no proven outcome)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import enum
 from collections import defaultdict
@@ -10,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._enums import CallType
 from .._errors import SonoranError
-from .._policies import TOKEN_KEY
+from .._policies import TOKEN_KEY, ReconcilePolicy
 from .._reconcile import Found, look_up_tokens
-from ._common import UsageError
+from ._common import UsageError, non_negative_float
 from ._journal import IN_DOUBT, REJECTED, RESEND, LineState, Outcome, Row
 from ._report import Tally
 
@@ -40,12 +41,29 @@ def next_step(number: int, row: Row, digest: str, *, force: bool, retry: bool) -
     return Next.KEEP
 
 
+def add_recheck_option(group: argparse._ArgumentGroup) -> None:
+    """Hidden, for tests against an emulator (whose snapshots are never stale): the seconds
+    between the two GET_CALLS that prove a line in doubt absent."""
+    group.add_argument(
+        "--recheck-after",
+        type=non_negative_float,
+        default=ReconcilePolicy().recheck_after,
+        help=argparse.SUPPRESS,
+    )
+
+
+def recheck_policy(args: argparse.Namespace) -> ReconcilePolicy:
+    """The client's and the resume look-up's policy: the default, `--recheck-after` apart."""
+    return ReconcilePolicy(recheck_after=args.recheck_after)
+
+
 async def look_up(
     client: SonoranClient,
     rows: dict[int, Row],
     tally: Tally,
     console: Console,
     stopping: asyncio.Event,
+    policy: ReconcilePolicy | None = None,
 ) -> list[Outcome]:
     """Per line in doubt: CREATED with its id if its token is on the server once, PENDING
     (sent again) if proven absent, else it stays UNKNOWN. One GET_CALLS per server."""
@@ -65,7 +83,8 @@ async def look_up(
             return snapshot.emergency_calls
 
         try:  # absence is proven, never assumed: the client's shared rule
-            matches = await look_up_tokens(fetch, TOKEN_KEY, [rows[n].token for n in lines])
+            tokens = [rows[n].token for n in lines]
+            matches = await look_up_tokens(fetch, TOKEN_KEY, tokens, policy=policy)
         except SonoranError as exc:
             console.print(
                 f"[yellow]could not look up {len(lines):,} lines in doubt on server "

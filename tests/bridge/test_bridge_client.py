@@ -4,7 +4,7 @@ way Sonoran documents them (the emulator's own tests cover it separately)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -38,8 +38,11 @@ class BridgeServer:
         self.bodies: list[dict[str, Any]] = []
         self.override: bytes | None = None
 
-    async def post(self, path: str, body: bytes) -> Reply:
-        envelope = orjson.loads(body)
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
+        envelope = orjson.loads(bytes(body))
         self.bodies.append(envelope)
         await asyncio.sleep(0)
         if self.override is not None:

@@ -4,15 +4,19 @@ the help and the errors."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import orjson
 import pytest
 from rich.console import Console
 
+from sonoran_async import SonoranClient
 from sonoran_async.cli import _progress as progress_module
+from sonoran_async.cli import _report as report_module
 from sonoran_async.cli import build_parser, main
 from sonoran_async.cli._ingest import Ingest
 from sonoran_async.cli._journal import COMMIT_EVERY
@@ -167,3 +171,30 @@ def test_help_and_the_guide_give_the_same_commit_timing(
     guide = Path(__file__).resolve().parents[2] / "docs" / "guides"
     texts = [" ".join(p.read_text().split()) for p in guide.glob("ingest*.md")]
     assert texts and all(timing in text for text in texts if "journal" in text)
+
+
+async def test_429s_are_summed_up_once_per_interval_and_once_at_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One line per interval that saw 429s, none for a quiet one, and a last line for the
+    rest when the run ends (the interval shortened: the loop, not the 5 s, is pinned)."""
+    monkeypatch.setattr(report_module, "RATE_LIMIT_REPORT_EVERY", 0.01)
+    stats = SimpleNamespace(rate_limited=0)
+    client = cast(SonoranClient, SimpleNamespace(stats=stats))
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    task = asyncio.create_task(report_module.report_rate_limits(client, console))
+    stats.rate_limited = 3
+    for _ in range(500):  # 5 s at most
+        if "(3 in all)" in out.getvalue():
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # quiet intervals: no line
+    stats.rate_limited = 5
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert out.getvalue().splitlines() == [
+        "rate limited: 3 x 429 in the last 0.01 s (3 in all), waited out as the server asked",
+        "rate limited: 2 x 429 in the last 0.01 s (5 in all), waited out as the server asked",
+    ]

@@ -22,6 +22,11 @@ from sonoran_async.emulator import Emulator, Faults
 COMMUNITY, KEY = "resume", "resume-key"
 
 
+#: How a resume runs once the interrupted run is over: unpaced (the pacing only served to
+#: interrupt that run midway).
+RESUME = ("--rate-limit", "0", "--max-items", "50")
+
+
 def write_calls(path: Path, n: int) -> list[str]:
     callers = [f"Caller {i:05d}" for i in range(n)]
     path.write_bytes(
@@ -47,6 +52,9 @@ async def start_ingest(
         emu.url,
         "--no-progress",
         "--json",
+        # The emulator's snapshots are never stale: a short recheck proves absence as well.
+        "--recheck-after",
+        "0.1",
         *extra,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -111,7 +119,7 @@ async def test_killed_at_random_points_then_resumed_creates_each_line_once(
         assert kills >= 2, "the runs finished before they could be killed"
         states = journal_states(source.with_name("calls.jsonl.journal"))
         assert states["sent"] + states["unknown"] > 0  # something really was left in doubt
-        data = await resume_until_done(source, emu, *args)
+        data = await resume_until_done(source, emu, "--rate-limit", "0", "--max-items", "8")
         counts = created_counts(emu)
     assert sorted(counts) == sorted(callers)
     assert set(counts.values()) == {1}, [c for c, n in counts.items() if n > 1]
@@ -147,7 +155,7 @@ async def test_signals_stop_cleanly_and_resume(
             states = journal_states(source.with_name("calls.jsonl.journal"))
             assert states["sent"] == 0  # every line handed out has its outcome
             assert states["created"] == created_before
-        await resume_until_done(source, emu, *args)
+        await resume_until_done(source, emu, *RESUME)
         counts = created_counts(emu)
     assert sorted(counts) == sorted(callers)
     assert set(counts.values()) == {1}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sonoran_async import TOKEN_KEY, Call911, SonoranClient
+from sonoran_async import TOKEN_KEY, Call911, ReconcilePolicy, SonoranClient
 from sonoran_async.cli._common import UsageError
 from sonoran_async.cli._journal import (
     Journal,
@@ -172,7 +172,8 @@ async def test_look_up_finds_absent_and_ambiguous_lines(
             5: Row(LineState.SENT, "r-5", 9, ""),  # no server 9: the look-up fails
         }
         tally = Tally()
-        outcomes = await look_up(cad, rows, tally, Console(quiet=True), asyncio.Event())
+        quick = ReconcilePolicy(recheck_after=0.01)  # the emulator's snapshots are never stale
+        outcomes = await look_up(cad, rows, tally, Console(quiet=True), asyncio.Event(), quick)
     by_line = {o.line: o for o in outcomes}
     assert by_line[1] == Outcome(1, LineState.CREATED, made)
     assert by_line[2] == Outcome(2, LineState.PENDING)

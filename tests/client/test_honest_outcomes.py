@@ -10,7 +10,7 @@ import itertools
 import traceback
 import tracemalloc
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import orjson
 import pytest
@@ -49,7 +49,12 @@ async def test_item6_a_short_key_never_rewrites_reply_data() -> None:
     """With key `k`, `sonoranAsyncToken` in a snapshot must stay what the server sent."""
     async with Emulator(api_key="k", multi="first_only") as emu:
         async with SonoranClient(
-            "demo", "k", base_url=emu.url, rate_limit=None, retry=FAST_RETRY
+            "demo",
+            "k",
+            base_url=emu.url,
+            rate_limit=None,
+            retry=FAST_RETRY,
+            reconcile=ReconcilePolicy(recheck_after=0.01),  # the emulator is never stale
         ) as cad:
             outcomes = await asyncio.gather(
                 *(cad.call_911(Call911(caller=f"c{i}", location="x")) for i in range(20)),
@@ -64,7 +69,10 @@ class _EchoKey:
     def __init__(self, body: bytes) -> None:
         self.body = body
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
         return Reply(400, self.body)
 
     async def aclose(self) -> None:
@@ -88,7 +96,10 @@ class _Fixed:
     def __init__(self, body: bytes, status: int = 200) -> None:
         self.body, self.status, self.requests = body, status, 0
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
         self.requests += 1
         await asyncio.sleep(0)
         return Reply(self.status, self.body)
@@ -179,8 +190,11 @@ class _OneLineThenSnapshot:
         self.log: list[tuple[str, float]] = []
         self.calls: list[dict[str, object]] = []
 
-    async def post(self, path: str, body: bytes) -> Reply:
-        envelope = orjson.loads(body)
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
+        envelope = orjson.loads(bytes(body))
         kind = envelope["type"]
         self.log.append((kind, self.clock.now if self.clock else 0.0))
         await asyncio.sleep(0)
@@ -338,7 +352,9 @@ async def test_item9_a_limiter_failing_on_a_429_fails_the_batch() -> None:
     class Always429:
         requests = 0
 
-        async def post(self, path: str, body: bytes) -> Reply:
+        async def request(
+            self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+        ) -> Reply:
             self.requests += 1
             return Reply(429, b"", "1")
 
@@ -371,7 +387,9 @@ class _Always429:
     def __init__(self) -> None:
         self.requests = 0
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         self.requests += 1
         await asyncio.sleep(0)
         return Reply(429, b"Too Many Requests")
@@ -506,7 +524,9 @@ class _ByPath:
     def __init__(self) -> None:
         self.paths: list[str] = []
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         self.paths.append(path)
         await asyncio.sleep(0)
         if path.endswith("get_version"):

@@ -9,7 +9,7 @@ import asyncio
 import gc
 import logging
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -229,7 +229,9 @@ class Always429:
         self.retry_after = retry_after
         self.requests = 0
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         self.requests += 1
         await asyncio.sleep(0)
         return Reply(429, b'{"message":"API rate limit exceeded"}', self.retry_after)
@@ -271,7 +273,10 @@ class Echo:
     def __init__(self, status: int) -> None:
         self.status = status
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
         return Reply(self.status, b"ERROR: bad request " + bytes(body))
 
     async def aclose(self) -> None:
@@ -334,7 +339,9 @@ async def test_plain_documented_integers_become_enum_members(
 
 def test_a_second_event_loop_gets_a_clear_error() -> None:
     class Fast:
-        async def post(self, path: str, body: bytes) -> Reply:
+        async def request(
+            self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+        ) -> Reply:
             return Reply(200, b"EMERGENCY CALL ADDED ID: 1")
 
         async def aclose(self) -> None:
@@ -347,7 +354,9 @@ def test_a_second_event_loop_gets_a_clear_error() -> None:
 
 
 class Never:
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
         await asyncio.Event().wait()
         raise AssertionError
 
@@ -430,8 +439,11 @@ class SnapshotServer:
         self.creates = 0
         self.lookups = 0
 
-    async def post(self, path: str, body: bytes) -> Reply:
-        envelope = orjson.loads(body)
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
+        envelope = orjson.loads(bytes(body))
         await asyncio.sleep(0)
         if envelope["type"] != "GET_CALLS":
             self.creates += 1

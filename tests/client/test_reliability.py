@@ -212,7 +212,7 @@ async def test_soak_mixed_faults_no_call_lost_or_doubled(
         reset_before=0.04,
         reset_after=0.04,
         slow=0.05,
-        rate_limited=0.05,
+        rate_limited=0.02,  # each 429 is a real second (Retry-After: 1): a few suffice
         slow_seconds=0.01,
         seed=20261123,
     )

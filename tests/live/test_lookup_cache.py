@@ -5,6 +5,7 @@ flight."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -29,8 +30,11 @@ class CountingTransport:
         self.sent: list[dict[str, Any]] = []
         self.gate: asyncio.Event | None = None  # set: replies wait for it
 
-    async def post(self, path: str, body: bytes) -> Reply:
-        (obj,) = orjson.loads(body)["data"]
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
+        (obj,) = orjson.loads(bytes(body))["data"]
         self.sent.append(obj)
         number = len(self.sent)
         if self.gate is not None:

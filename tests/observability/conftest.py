@@ -3,7 +3,7 @@ a script (429 bodies with Sonoran's request_id, problem+json with a traceId)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import attrs
 import orjson
@@ -50,7 +50,10 @@ class Scripted:
         self.posts = 0
         self.next_id = 1
 
-    async def post(self, path: str, body: bytes) -> Reply:
+    async def request(
+        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> Reply:
+        assert body is not None
         self.posts += 1
         step = self.script.pop(0) if self.script else "lines"
         if step == "reset":
@@ -58,7 +61,7 @@ class Scripted:
         if isinstance(step, Reply):
             return step
         lines = []
-        for _ in orjson.loads(body)["data"]:
+        for _ in orjson.loads(bytes(body))["data"]:
             lines.append(f"EMERGENCY CALL ADDED ID: {self.next_id}")
             self.next_id += 1
         return Reply(200, "\n".join(lines).encode())

@@ -4,6 +4,7 @@ every figure per request type, the batch size histogram exact, gauges live."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -79,10 +80,12 @@ async def test_gauges_are_read_at_scrape_time() -> None:
     arrived = asyncio.Event()
 
     class Held(Scripted):
-        async def post(self, path: str, body: bytes) -> Reply:
+        async def request(
+            self, method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+        ) -> Reply:
             arrived.set()
             await release.wait()
-            return await super().post(path, body)
+            return await super().request(method, path, body, headers)
 
     registry = CollectorRegistry()
     async with client(Held(), batch=BatchPolicy(max_items=2, max_in_flight=1)) as cad:

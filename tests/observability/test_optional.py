@@ -14,7 +14,7 @@ import asyncio
 from sonoran_async import Call911, Reply, SonoranClient, _tracing
 
 class Answers:
-    async def post(self, path, body):
+    async def request(self, method, path, body, headers):
         return Reply(200, b"EMERGENCY CALL ADDED ID: 7")
 
     async def aclose(self):

@@ -59,7 +59,7 @@ def shard(path: Path, name: str, n: int) -> list[str]:
 async def test_two_ingest_shards_share_one_budget_through_redis(
     tmp_path: Path, redis_url: str
 ) -> None:
-    a, b = shard(tmp_path / "a.jsonl", "a", 40), shard(tmp_path / "b.jsonl", "b", 40)
+    a, b = shard(tmp_path / "a.jsonl", "a", 20), shard(tmp_path / "b.jsonl", "b", 20)
     async with Emulator("demo", "demo-key", rate_limit=RATE) as emu:
         results = await asyncio.gather(
             ingest(tmp_path / "a.jsonl", emu.url, "--redis-url", redis_url, env={}),
@@ -74,7 +74,7 @@ async def test_two_ingest_shards_share_one_budget_through_redis(
 
 async def test_the_same_shards_with_local_budgets_overrun_the_limit(tmp_path: Path) -> None:
     """The control: without Redis each process spends the whole budget, so 429s come."""
-    shard(tmp_path / "a.jsonl", "a", 40), shard(tmp_path / "b.jsonl", "b", 40)
+    shard(tmp_path / "a.jsonl", "a", 20), shard(tmp_path / "b.jsonl", "b", 20)
     async with Emulator("demo", "demo-key", rate_limit=RATE) as emu:
         await asyncio.gather(
             ingest(tmp_path / "a.jsonl", emu.url, env={}),
