@@ -7,12 +7,15 @@ document) and its request, and returns the result or raises `NoProof`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ._lookups import Identifiers, LookupResult, Record, identifiers, lookup_result, records
 from ._proof import NoProof
 from ._units import UnitCommand, UnitPanicUpdate, UnitStatusUpdate, units
 from .events._units import Unit
+
+_T = TypeVar("_T")
 
 _STATUS_UPDATED = re.compile(r"UNIT\s+STATUS\s+UPDATED", re.IGNORECASE)
 _PANIC_UPDATED = re.compile(r"UNIT\s+PANIC\s+UPDATED", re.IGNORECASE)
@@ -23,13 +26,21 @@ def _shown(document: Any) -> str:
     return text[:120] + ("..." if len(text) > 120 else "")
 
 
+def _read(convert: Callable[[Any], _T], document: Any) -> _T:
+    """A malformed part (say `records` not an array) proves nothing; it must not raise."""
+    try:
+        return convert(document)
+    except ValueError:
+        raise NoProof(f"malformed: {_shown(document)}") from None
+
+
 def lookup(document: Any, _: Any) -> LookupResult:
     """LOOKUP, LOOKUP_INT (both versions): an object with `records`, or an array."""
     if type(document) not in (dict, list):
         raise NoProof(f"no lookup result: {_shown(document)}")
     if type(document) is dict and not {"records", "characters"} & document.keys():
         raise NoProof(f"no records: {_shown(document)}")
-    return lookup_result(document)
+    return _read(lookup_result, document)
 
 
 def characters(document: Any, _: Any) -> tuple[Record, ...]:
@@ -43,7 +54,7 @@ def account_identifiers(document: Any, _: Any) -> Identifiers:
     """GET_IDENTIFIERS: `{selectedIdent, identifiers: [...]}` (v2: PascalCase)."""
     if type(document) is not dict or not {"identifiers", "Identifiers"} & document.keys():
         raise NoProof(f"no identifiers: {_shown(document)}")
-    return identifiers(document)
+    return _read(identifiers, document)
 
 
 def active_units(document: Any, _: Any) -> tuple[Unit, ...]:
