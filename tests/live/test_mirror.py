@@ -20,6 +20,7 @@ from sonoran_async import (
 )
 from sonoran_async.emulator import create_app, live_of
 from sonoran_async.events import EventReceiver, EventUnitStatus, PushEvent
+from tests.virtual_clock import ManualClock
 
 from .conftest import Seeded
 from .events import LocalEvents
@@ -150,27 +151,6 @@ async def test_over_http_push_with_the_event_receiver() -> None:
         await listener.close()
 
 
-class _ManualClock:
-    """`sleep` returns when the test calls `tick()`."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self._tick = asyncio.Event()
-
-    def monotonic(self) -> float:
-        return 0.0
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await self._tick.wait()
-        self._tick.clear()
-
-    async def tick(self) -> None:
-        self._tick.set()
-        for _ in range(10):
-            await asyncio.sleep(0)
-
-
 class _FlakyClient(_SlowClient):
     def __init__(self, units: Any, calls: Any) -> None:
         super().__init__(units, calls)
@@ -189,7 +169,7 @@ async def test_periodic_resyncs_replace_the_view_and_a_failure_keeps_it() -> Non
     from sonoran_async import CallsSnapshot
     from sonoran_async.events import Unit
 
-    clock = _ManualClock()
+    clock = ManualClock()
     client = _FlakyClient((Unit(ident_id=1),), CallsSnapshot())
     mirror = LiveMirror(client, server_id=1, events=None, resync_interval=30, clock=clock)
     changes: list[Change] = []

@@ -11,27 +11,7 @@ import pytest
 from sonoran_async import CallsSnapshot, Change, LiveMirror
 from sonoran_async import _mirror as mirror_module
 from sonoran_async.events import Unit
-
-
-class _Clock:
-    """`sleep` returns when the test calls `tick()`."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self._tick = asyncio.Event()
-
-    def monotonic(self) -> float:
-        return 0.0
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await self._tick.wait()
-        self._tick.clear()
-
-    async def tick(self) -> None:
-        self._tick.set()
-        for _ in range(10):
-            await asyncio.sleep(0)
+from tests.virtual_clock import ManualClock
 
 
 class _Client:
@@ -60,7 +40,7 @@ async def test_a_resync_failing_in_an_unexpected_way_keeps_the_loop_and_the_view
 ) -> None:
     """Only SonoranError, TimeoutError and OSError were caught: anything else ended the
     resync loop for good (silently: the mirror went stale for ever)."""
-    clock, client = _Clock(), _Client()
+    clock, client = ManualClock(), _Client()
     mirror = LiveMirror(client, server_id=1, events=None, resync_interval=30, clock=clock)
     async with mirror:
         client.error = error
